@@ -1,0 +1,32 @@
+// Maps any error reaching the CLI to one line and an exit code name.
+
+import { DiscfsError, FsError } from '../util/errors';
+import { CliError, type ExitName } from './exit-codes';
+
+/** DiscfsError codes raised by lower layers, and the exit each one means. */
+const DISCFS_CODES: Record<string, ExitName> = {
+  ENOISO: 'noFileSystem',
+  EBADVD: 'unusableVolume',
+  ETRUNCATED: 'unusableVolume',
+  ENOSESSION: 'noSuchSession',
+  ENOTGROWABLE: 'notGrowable',
+  ENOSPC: 'noSpace',
+  EABORTED: 'aborted',
+  ENOMEDIUM: 'noMedium',
+  EBUSY: 'driveBusy',
+  EACCES: 'permissionDenied',
+  ENOENT: 'sourceMissing',
+  ENOFUSE: 'fuseUnavailable',
+  ESTAGING: 'stagingNotWritable',
+};
+
+export function describeError(e: unknown): { exit: ExitName; message: string } {
+  if (e instanceof CliError) return { exit: e.exit, message: e.message };
+  if (e instanceof DiscfsError) return { exit: DISCFS_CODES[e.code] ?? 'internal', message: e.message };
+  if (e instanceof FsError) return { exit: 'internal', message: `${e.errno}: ${e.message}` };
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (errno === 'EACCES' || errno === 'EPERM') return { exit: 'permissionDenied', message: msg };
+  if (errno === 'ENOENT') return { exit: 'sourceMissing', message: msg };
+  return { exit: 'internal', message: msg };
+}
