@@ -1,9 +1,9 @@
 // RRIP 1.12 (IEEE P1282) 4.1: PX, PN, SL, NM, CL, PL, RE, TF, plus zisofs ZF; unknown entries (e.g. AAIP "AL") are ignored.
 
 import type { Timespec } from '../tree/node';
-import { readBoth32 } from './both-endian';
-import { decodeLongDate, decodeShortDate, LONG_DATE_LENGTH, SHORT_DATE_LENGTH } from './datetime';
-import type { SuspEntry } from './susp';
+import { readBoth32, writeBoth32 } from './both-endian';
+import { decodeLongDate, decodeShortDate, encodeShortDate, LONG_DATE_LENGTH, SHORT_DATE_LENGTH } from './datetime';
+import { encodeSuspEntry, type SuspEntry } from './susp';
 
 /** Signatures whose presence in the root's "." record means Rock Ridge is recorded (not the ER text). */
 export const ROCK_RIDGE_SIGNATURES: ReadonlySet<string> = new Set(['PX', 'PN', 'SL', 'NM', 'CL', 'PL', 'RE', 'TF', 'RR']);
@@ -197,4 +197,106 @@ export function decodeRockRidge(entries: readonly SuspEntry[]): RockRidgeInfo {
   if (nameParts.length > 0) out.name = Buffer.concat(nameParts);
   if (sawSl) out.symlinkTarget = Buffer.concat(sl.parts);
   return out;
+}
+
+// ---- Encoders (engine) ----
+
+/** RRIP 1.12 5.5 / SUSP 5.5: the ER texts of RRIP 1.12. */
+export const RRIP_1_12_EXTENSION = {
+  identifier: 'IEEE_1282',
+  descriptor: 'THE IEEE 1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS.',
+  source: 'PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE 1282 SPECIFICATION.',
+  version: 1,
+} as const;
+
+/** Bytes of entry data after the 4-byte SUSP header and the 1-byte flags (SUSP 4.1: 255-byte entries). */
+const MAX_FLAGGED_PAYLOAD = 255 - 4 - 1;
+
+/** RRIP 1.12 4.1.1: 44-byte PX with the file serial number. */
+export function encodePx(px: Required<PosixAttributes>): Buffer {
+  const data = Buffer.alloc(PX_LENGTH_WITH_INO - 4);
+  [px.mode, px.nlink, px.uid, px.gid, px.ino].forEach((v, i) => writeBoth32(data, i * 8, v >>> 0));
+  return encodeSuspEntry('PX', 1, data);
+}
+
+/** RRIP 1.12 4.1.2: PN with dev_t split in 32-bit halves (as libisofs; Linux isofs reads both forms). */
+export function encodePn(rdev: number): Buffer {
+  const data = Buffer.alloc(16);
+  writeBoth32(data, 0, Math.floor(rdev / 2 ** 32) >>> 0);
+  writeBoth32(data, 8, rdev >>> 0);
+  return encodeSuspEntry('PN', 1, data);
+}
+
+/** RRIP 1.12 4.1.6: TF, short form, modify + access + attributes (in that order, 4.1.6 bit order). */
+export function encodeTf(times: { modify: Timespec; access: Timespec; attributes: Timespec }): Buffer {
+  const flags = TF_FLAG.modify | TF_FLAG.access | TF_FLAG.attributes;
+  return encodeSuspEntry('TF', 1, Buffer.concat([Buffer.from([flags]), ...[times.modify, times.access, times.attributes].map(encodeShortDate)]));
+}
+
+/** RRIP 1.12 4.1.4: NM entries; names longer than one entry continue in the next (CONTINUE flag). */
+export function encodeNm(name: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let offset = 0; offset < name.length || out.length === 0; offset += MAX_FLAGGED_PAYLOAD) {
+    const part = name.subarray(offset, offset + MAX_FLAGGED_PAYLOAD);
+    const more = offset + MAX_FLAGGED_PAYLOAD < name.length;
+    out.push(encodeSuspEntry('NM', 1, Buffer.concat([Buffer.from([more ? NM_FLAG.continue : 0]), part])));
+  }
+  return out;
+}
+
+interface SlComponent {
+  flags: number;
+  text: Buffer;
+}
+
+function slComponents(target: Buffer): SlComponent[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= target.length; i++) {
+    if (i === target.length || target[i] === 0x2f) {
+      parts.push(target.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  const out: SlComponent[] = [];
+  // A leading "/" yields an empty first part: that is the ROOT component.
+  if (target.length > 0 && target[0] === 0x2f) {
+    out.push({ flags: SL_COMPONENT.root, text: Buffer.alloc(0) });
+    parts.shift();
+    if (parts.length === 1 && parts[0].length === 0) return out;
+  }
+  for (const p of parts) {
+    if (p.equals(Buffer.from('.'))) out.push({ flags: SL_COMPONENT.current, text: Buffer.alloc(0) });
+    else if (p.equals(Buffer.from('..'))) out.push({ flags: SL_COMPONENT.parent, text: Buffer.alloc(0) });
+    else out.push({ flags: 0, text: p });
+  }
+  return out;
+}
+
+/**
+ * RRIP 1.12 4.1.3: SL entries. Components longer than the room left are split with the component
+ * CONTINUE flag; the entry CONTINUE flag says the link goes on in the next SL entry.
+ */
+export function encodeSl(target: Buffer): Buffer[] {
+  const entries: Buffer[][] = [[]];
+  let used = 0;
+  const newEntry = (): void => {
+    entries.push([]);
+    used = 0;
+  };
+  for (const c of slComponents(target)) {
+    let offset = 0;
+    do {
+      if (MAX_FLAGGED_PAYLOAD - used < 3) newEntry();
+      const room = MAX_FLAGGED_PAYLOAD - used - 2;
+      const piece = c.text.subarray(offset, offset + room);
+      offset += piece.length;
+      const continued = offset < c.text.length;
+      entries[entries.length - 1].push(Buffer.from([c.flags | (continued ? SL_COMPONENT.continue : 0), piece.length]), piece);
+      used += 2 + piece.length;
+    } while (offset < c.text.length);
+  }
+  return entries.map((parts, i) =>
+    encodeSuspEntry('SL', 1, Buffer.concat([Buffer.from([i < entries.length - 1 ? SL_FLAG_CONTINUE : 0]), ...parts])),
+  );
 }
