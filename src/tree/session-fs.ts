@@ -1,0 +1,126 @@
+// A read-only Filesystem (src/fuse/filesystem.ts) over one LowerTree: the mounted view of a single session.
+
+import { constants } from 'node:fs';
+import type { Caller, DirEntry, Filesystem, Stat, StatFs } from '../fuse/filesystem';
+import { decodeName, encodeName } from '../util/name-codec';
+import { FsError } from '../util/errors';
+import type { LowerNode, LowerTree } from './lower-tree';
+
+export const SESSION_FS_BLOCK_SIZE = 2048;
+const STAT_BLOCK = 512;
+const NAME_MAX = 255;
+const ACCESS_MODE = 0o3;
+
+export interface SessionFsOptions {
+  /** Blocks of the medium (statfs total; nothing is free on a read-only session). */
+  mediumBlocks: number;
+}
+
+function statOf(node: LowerNode): Stat {
+  const a = node.attrs;
+  return {
+    ino: node.id,
+    mode: a.mode,
+    nlink: a.nlink,
+    uid: a.uid,
+    gid: a.gid,
+    rdev: a.rdev,
+    size: a.size,
+    blocks: Math.ceil(a.size / STAT_BLOCK),
+    blksize: SESSION_FS_BLOCK_SIZE,
+    atime: a.atime,
+    mtime: a.mtime,
+    ctime: a.ctime,
+  };
+}
+
+/** Permission bits for `caller` (owner, group or other); root may read and search everything. */
+function allowed(node: LowerNode, mode: number, caller: Caller): boolean {
+  const a = node.attrs;
+  if (caller.uid === 0) return (mode & constants.X_OK) === 0 || a.kind === 'dir' || (a.mode & 0o111) !== 0;
+  const shift = caller.uid === a.uid ? 6 : caller.gid === a.gid ? 3 : 0;
+  const bits = (a.mode >> shift) & 0o7;
+  return (mode & bits & 0o7) === (mode & 0o7);
+}
+
+export class SessionFs implements Filesystem {
+  private readonly handles = new Map<number, LowerNode>();
+  private nextHandle = 1;
+
+  constructor(
+    private readonly tree: LowerTree,
+    private readonly options: SessionFsOptions,
+  ) {}
+
+  /** Walks the path by name bytes; ENOENT for a missing component, ENOTDIR through a non-directory. */
+  async resolve(path: string): Promise<LowerNode> {
+    let node = this.tree.root;
+    for (const part of path.split('/')) {
+      if (part === '') continue;
+      if (node.attrs.kind !== 'dir') throw new FsError('ENOTDIR', `${path}: a component is not a directory`, { path });
+      const next = await this.tree.lookup(node, encodeName(part));
+      if (next === undefined) throw new FsError('ENOENT', `${path}: no such entry`, { path });
+      node = next;
+    }
+    return node;
+  }
+
+  async getattr(path: string): Promise<Stat> {
+    return statOf(await this.resolve(path));
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    const dir = await this.resolve(path);
+    if (dir.attrs.kind !== 'dir') throw new FsError('ENOTDIR', `${path} is not a directory`, { path });
+    return (await this.tree.list(dir)).map((c) => ({ name: decodeName(c.name), ino: c.id, kind: c.attrs.kind }));
+  }
+
+  async open(path: string, flags: number): Promise<number> {
+    const node = await this.resolve(path);
+    if ((flags & ACCESS_MODE) !== constants.O_RDONLY || (flags & constants.O_TRUNC) !== 0) {
+      throw new FsError('EROFS', `${path}: read-only session`, { path });
+    }
+    if (node.attrs.kind === 'dir') throw new FsError('EISDIR', `${path} is a directory`, { path });
+    const fh = this.nextHandle++;
+    this.handles.set(fh, node);
+    return fh;
+  }
+
+  async read(path: string, fh: number, buffer: Buffer, length: number, position: number): Promise<number> {
+    const node = this.handles.get(fh) ?? (await this.resolve(path));
+    if (node.attrs.kind !== 'file') throw new FsError('EINVAL', `${path} is not a regular file`, { path });
+    const want = Math.min(length, buffer.length);
+    const data = await this.tree.read(node, position, want);
+    return data.copy(buffer, 0, 0, Math.min(data.length, want));
+  }
+
+  async release(_path: string, fh: number): Promise<void> {
+    this.handles.delete(fh);
+  }
+
+  async readlink(path: string): Promise<string> {
+    const node = await this.resolve(path);
+    if (node.attrs.kind !== 'symlink' || node.symlinkTarget === undefined) throw new FsError('EINVAL', `${path} is not a symlink`, { path });
+    return decodeName(node.symlinkTarget);
+  }
+
+  async statfs(): Promise<StatFs> {
+    return {
+      bsize: SESSION_FS_BLOCK_SIZE,
+      frsize: SESSION_FS_BLOCK_SIZE,
+      blocks: this.options.mediumBlocks,
+      bfree: 0,
+      bavail: 0,
+      files: 0,
+      ffree: 0,
+      favail: 0,
+      namemax: NAME_MAX,
+    };
+  }
+
+  async access(path: string, mode: number, caller: Caller): Promise<void> {
+    const node = await this.resolve(path);
+    if (mode & constants.W_OK) throw new FsError('EROFS', `${path}: read-only session`, { path });
+    if (!allowed(node, mode, caller)) throw new FsError('EACCES', `${path}: permission denied`, { path });
+  }
+}
