@@ -1,0 +1,60 @@
+// `discfs mount SOURCE MOUNTPOINT`: show a session of a disc or image through FUSE.
+
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { CliError } from '../exit-codes';
+import { parseSessionStarts, withMediumOptions, type MediumArgs } from '../session-options';
+import { runMount, type MountRequest } from '../mount-runner';
+
+export interface MountArgs extends MediumArgs {
+  source: string;
+  mountpoint: string;
+  readOnly?: boolean;
+  session?: number;
+  foreground?: boolean;
+  o?: string[];
+  readyFd?: number;
+  staging?: string;
+  keepOwners?: boolean;
+}
+
+export function mountRequest(args: MountArgs): MountRequest {
+  if (args.session !== undefined && (!Number.isSafeInteger(args.session) || args.session < 1)) {
+    throw new CliError('usage', `--session wants a session number (1 = oldest), got ${args.session}`);
+  }
+  return {
+    source: path.resolve(args.source),
+    mountpoint: path.resolve(args.mountpoint),
+    readOnly: args.readOnly === true || args.session !== undefined,
+    session: args.session,
+    sessionStarts: parseSessionStarts(args.sessions),
+    view: args.view,
+    options: (args.o ?? []).flatMap((o) => o.split(',')).filter((o) => o !== ''),
+    staging: args.staging ? path.resolve(args.staging) : undefined,
+    keepOwners: args.keepOwners === true,
+  };
+}
+
+export const mountCommand: CommandModule<object, MountArgs> = {
+  command: 'mount <source> <mountpoint>',
+  describe: 'mount a disc or image (newest session, writable overlay on top)',
+  builder: (y) =>
+    withMediumOptions(
+      y
+        .positional('source', { type: 'string', demandOption: true, describe: 'image file or optical drive' })
+        .positional('mountpoint', { type: 'string', demandOption: true, describe: 'an empty directory' }),
+    )
+      .option('read-only', { alias: 'r', type: 'boolean', describe: 'no overlay: show the session as it is' })
+      .option('session', { type: 'number', describe: 'show session N (1 = oldest) instead of the newest; implies --read-only' })
+      .option('foreground', { alias: 'f', type: 'boolean', describe: 'run the daemon in this process (Ctrl-C unmounts)' })
+      .option('o', { type: 'string', array: true, describe: 'FUSE mount options (e.g. -o allow_other)' })
+      .option('staging', { type: 'string', describe: 'staging directory for the overlay (default: under $XDG_STATE_HOME/discfs)' })
+      .option('keep-owners', { type: 'boolean', describe: 'show the uid/gid recorded on the disc instead of yours' })
+      .option('ready-fd', { type: 'number', hidden: true })
+      .example('$0 mount backup.iso ~/disc', 'mount the newest session with a writable overlay')
+      .example('$0 mount --read-only --session 1 backup.iso ~/disc', 'look at the oldest session')
+      .example('$0 mount --sessions 0,3200 stack.iso ~/disc', 'an image stacked with genisoimage -M') as never,
+  handler: async (args) => {
+    await runMount(mountRequest(args), { foreground: args.foreground === true, readyFd: args.readyFd, argv: process.argv.slice(2) });
+  },
+};
