@@ -129,16 +129,16 @@ export class OverlayFs implements Filesystem {
 
   // ---- reading ----
 
-  async getattr(path: string): Promise<Stat> {
+  async getattr(path: string, _caller?: Caller): Promise<Stat> {
     return this.stat(await this.ns.resolve(path));
   }
 
-  async readdir(path: string): Promise<DirEntry[]> {
+  async readdir(path: string, _caller?: Caller): Promise<DirEntry[]> {
     const dir = await this.ns.resolve(path);
     return (await this.ns.list(dir)).map((c) => ({ name: bytesToName(c.name), ino: c.ino, kind: c.kind }));
   }
 
-  async readlink(path: string): Promise<string> {
+  async readlink(path: string, _caller?: Caller): Promise<string> {
     const node = await this.ns.resolve(path);
     if (node.rec.kind !== 'symlink' || node.rec.symlinkTarget === null) throw new FsError('EINVAL');
     return bytesToName(node.rec.symlinkTarget);
@@ -177,9 +177,9 @@ export class OverlayFs implements Filesystem {
     });
   }
 
-  async flush(): Promise<void> {}
+  async flush(_path?: string, _fh?: number): Promise<void> {}
 
-  async statfs(): Promise<StatFs> {
+  async statfs(_path?: string): Promise<StatFs> {
     return this.space.statfs(this.store.liveEntryCount());
   }
 
@@ -243,7 +243,7 @@ export class OverlayFs implements Filesystem {
     });
   }
 
-  async link(target: string, path: string): Promise<void> {
+  async link(target: string, path: string, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const node = await this.ns.resolve(target);
       if (node.rec.kind === 'dir') throw new FsError('EPERM', 'hard link to a directory');
@@ -284,18 +284,18 @@ export class OverlayFs implements Filesystem {
     });
   }
 
-  async truncate(path: string, size: number): Promise<void> {
+  async truncate(path: string, size: number, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => this.truncateNode(await this.ns.resolve(path), size));
   }
 
-  async ftruncate(_path: string, fh: number, size: number): Promise<void> {
+  async ftruncate(_path: string, fh: number, size: number, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const h = this.handle(fh);
       await this.truncateNode({ ...h.node, rec: this.current(h) }, size);
     });
   }
 
-  async fsync(_path: string, fh: number): Promise<void> {
+  async fsync(_path: string, fh: number, _datasync?: boolean): Promise<void> {
     const h = this.handle(fh);
     const rec = this.current(h);
     if (rec.content === 'whole' || rec.content === 'chunked') await this.files.sync(rec.ino);
@@ -314,7 +314,7 @@ export class OverlayFs implements Filesystem {
 
   // ---- removing and moving ----
 
-  async unlink(path: string): Promise<void> {
+  async unlink(path: string, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const loc = await this.ns.locate(path);
       if (loc === undefined) throw new FsError('EISDIR');
@@ -332,7 +332,7 @@ export class OverlayFs implements Filesystem {
     });
   }
 
-  async rmdir(path: string): Promise<void> {
+  async rmdir(path: string, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const loc = await this.ns.locate(path);
       if (loc === undefined) throw new FsError('EBUSY');
@@ -351,7 +351,7 @@ export class OverlayFs implements Filesystem {
     });
   }
 
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const src = await this.ns.locate(from);
       const dst = await this.ns.locate(to);
@@ -396,11 +396,10 @@ export class OverlayFs implements Filesystem {
   }
 
   async utimens(path: string, atime: TimeChange, mtime: TimeChange, caller: Caller): Promise<void> {
-    const now = this.now();
-    const pick = (t: TimeChange, old: Timespec): Timespec => (t === 'now' ? now : t === 'omit' ? old : t);
-    await this.changeMeta(path, caller, (rec) => {
-      rec.atime = pick(atime, rec.atime);
-      rec.mtime = pick(mtime, rec.mtime);
+    const pick = (t: TimeChange, old: Timespec, now: Timespec): Timespec => (t === 'now' ? now : t === 'omit' ? old : t);
+    await this.changeMeta(path, caller, (rec, now) => {
+      rec.atime = pick(atime, rec.atime, now);
+      rec.mtime = pick(mtime, rec.mtime, now);
     });
   }
 
@@ -596,12 +595,13 @@ export class OverlayFs implements Filesystem {
     return appended;
   }
 
-  private async changeMeta(path: string, caller: Caller, change: (rec: NodeRecord) => void): Promise<void> {
+  private async changeMeta(path: string, caller: Caller, change: (rec: NodeRecord, now: Timespec) => void): Promise<void> {
     await this.exclusive(async () => {
       const node = await this.ns.resolve(path);
       if (caller.uid !== 0 && caller.uid !== this.shownOwner(node.rec).uid) throw new FsError('EPERM');
-      change(node.rec);
-      node.rec.ctime = this.now();
+      const now = this.now();
+      change(node.rec, now);
+      node.rec.ctime = now;
       this.store.transaction(() => this.store.putNode(node.rec));
     });
   }
