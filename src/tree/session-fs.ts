@@ -65,17 +65,17 @@ export class SessionFs implements Filesystem {
     return node;
   }
 
-  async getattr(path: string): Promise<Stat> {
+  async getattr(path: string, _caller?: Caller): Promise<Stat> {
     return statOf(await this.resolve(path));
   }
 
-  async readdir(path: string): Promise<DirEntry[]> {
+  async readdir(path: string, _caller?: Caller): Promise<DirEntry[]> {
     const dir = await this.resolve(path);
     if (dir.attrs.kind !== 'dir') throw new FsError('ENOTDIR', `${path} is not a directory`, { path });
     return (await this.tree.list(dir)).map((c) => ({ name: decodeName(c.name), ino: c.id, kind: c.attrs.kind }));
   }
 
-  async open(path: string, flags: number): Promise<number> {
+  async open(path: string, flags: number, _caller?: Caller): Promise<number> {
     const node = await this.resolve(path);
     if ((flags & ACCESS_MODE) !== constants.O_RDONLY || (flags & constants.O_TRUNC) !== 0) {
       throw new FsError('EROFS', `${path}: read-only session`, { path });
@@ -98,13 +98,13 @@ export class SessionFs implements Filesystem {
     this.handles.delete(fh);
   }
 
-  async readlink(path: string): Promise<string> {
+  async readlink(path: string, _caller?: Caller): Promise<string> {
     const node = await this.resolve(path);
     if (node.attrs.kind !== 'symlink' || node.symlinkTarget === undefined) throw new FsError('EINVAL', `${path} is not a symlink`, { path });
     return decodeName(node.symlinkTarget);
   }
 
-  async statfs(): Promise<StatFs> {
+  async statfs(_path?: string): Promise<StatFs> {
     return {
       bsize: SESSION_FS_BLOCK_SIZE,
       frsize: SESSION_FS_BLOCK_SIZE,
