@@ -129,7 +129,8 @@ function assignSections(tree: PlannedTree, firstDataLba: number, sectionSize: nu
   for (const node of tree.nodes) {
     if (node.entry.attrs.kind !== 'file' || isPlannedDir(node)) continue;
     const linkId = node.entry.linkId;
-    const shared = !node.dataOwner && linkId !== undefined ? byOwnerLink.get(linkId) : undefined;
+    // The first link met in layout order places the data; every other link of the group shares it.
+    const shared = linkId !== undefined ? byOwnerLink.get(linkId) : undefined;
     let ext: Extent[];
     if (shared) ext = shared;
     else if (node.content?.from === 'old') ext = splitExtents(node.content.extents, sectionSize);
@@ -143,7 +144,7 @@ function assignSections(tree: PlannedTree, firstDataLba: number, sectionSize: nu
       cursor += blocksFor(bytes);
     }
     sections.set(node, ext);
-    if (node.dataOwner && linkId !== undefined) byOwnerLink.set(linkId, ext);
+    if (linkId !== undefined) byOwnerLink.set(linkId, ext);
   }
   return { sections, newData, dataBlocks: cursor - firstDataLba };
 }

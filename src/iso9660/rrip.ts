@@ -115,6 +115,8 @@ function appendSlComponents(e: SuspEntry, sl: SymlinkBuilder, out: RockRidgeInfo
     const content = e.data.subarray(offset + 2, offset + 2 + length);
     offset += 2 + length;
     if (flags & SL_COMPONENT.root) {
+      // A ROOT component after others ("x//y" as libisofs writes it) still needs the pending separator.
+      if (sl.needSlash) sl.parts.push(Buffer.from('/'));
       sl.parts.push(Buffer.from('/'));
       sl.needSlash = false;
       continue;
@@ -265,8 +267,10 @@ function slComponents(target: Buffer): SlComponent[] {
     parts.shift();
     if (parts.length === 1 && parts[0].length === 0) return out;
   }
-  for (const p of parts) {
-    if (p.equals(Buffer.from('.'))) out.push({ flags: SL_COMPONENT.current, text: Buffer.alloc(0) });
+  for (const [i, p] of parts.entries()) {
+    // An empty part inside ("x//y") is a ROOT component, as libisofs writes it; only a trailing one stays empty.
+    if (p.length === 0 && i < parts.length - 1) out.push({ flags: SL_COMPONENT.root, text: Buffer.alloc(0) });
+    else if (p.equals(Buffer.from('.'))) out.push({ flags: SL_COMPONENT.current, text: Buffer.alloc(0) });
     else if (p.equals(Buffer.from('..'))) out.push({ flags: SL_COMPONENT.parent, text: Buffer.alloc(0) });
     else out.push({ flags: 0, text: p });
   }
