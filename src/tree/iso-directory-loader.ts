@@ -104,7 +104,7 @@ export class DirectoryLoader {
     if (this.view === 'rr' && first.rr?.relocated) return undefined;
     const named = entryName(this.view, first);
     const provisional = childPath(parent, named.name);
-    for (const d of [...named.defects]) this.warn(provisional, d);
+    for (const d of [...named.defects, ...group.flatMap((r) => r.defects ?? [])]) this.warn(provisional, d);
     const unsafe = unsafeNameReason(named.name);
     if (unsafe !== undefined) {
       this.warn(`${parent.path} (record at byte ${first.position})`, `${unsafe}: entry skipped`);

@@ -32,6 +32,8 @@ export interface ReadRecord {
   /** Absolute byte position of the record on the medium (its identity when no PX serial exists). */
   position: number;
   rr?: RockRidgeInfo;
+  /** SUSP / Rock Ridge defects of this record, reported under the entry's path. */
+  defects?: string[];
 }
 
 export interface DirectoryListing {
@@ -85,8 +87,9 @@ export async function readDirectory(src: DirectorySource, extent: Extent): Promi
     defects.push(...walk.defects.map((d) => `${d} (directory at block ${extent.lba})`));
     for (const { record, offset } of walk.records) {
       const position = extent.lba * BLOCK_SIZE + done + offset;
-      const rr = await withRockRidge(src, record, defects, `record at byte ${position}`);
-      records.push({ record, position, rr });
+      const recordDefects = record.defects.map((d) => `record at byte ${position}: ${d}`);
+      const rr = await withRockRidge(src, record, recordDefects, `record at byte ${position}`);
+      records.push({ record, position, rr, defects: recordDefects });
     }
   }
   return groupRecords(records, defects);
