@@ -14,7 +14,7 @@ function exitNameOf(code: number): ExitName {
 }
 
 /** Resolves once the daemon reports the mount live; rejects with the daemon's own one-line error. */
-export function startDaemon(argv: string[], logFile: string): Promise<number> {
+export function startDaemon(argv: string[], logFile: string): Promise<{ pid: number; notices: string[] }> {
   const log = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [BIN, ...argv, '--ready-fd', '3'], {
     detached: true,
@@ -26,26 +26,26 @@ export function startDaemon(argv: string[], logFile: string): Promise<number> {
     let text = '';
     const pipe = child.stdio[3] as NodeJS.ReadableStream;
     const timer = setTimeout(() => finish(new CliError('internal', `the daemon did not report within ${READY_TIMEOUT_MS / 1000} s (log: ${logFile})`)), READY_TIMEOUT_MS);
-    const finish = (err?: Error, pid?: number) => {
+    const finish = (err?: Error, pid?: number, notices: string[] = []) => {
       clearTimeout(timer);
       pipe.removeAllListeners();
       child.removeAllListeners();
       (pipe as unknown as { destroy(): void }).destroy();
       child.unref();
       if (err) reject(err);
-      else resolve(pid ?? child.pid ?? 0);
+      else resolve({ pid: pid ?? child.pid ?? 0, notices });
     };
     pipe.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8');
       const nl = text.indexOf('\n');
       if (nl < 0) return;
-      let msg: { ready?: boolean; pid?: number; error?: string; exit?: number };
+      let msg: { ready?: boolean; pid?: number; error?: string; exit?: number; notices?: string[] };
       try {
         msg = JSON.parse(text.slice(0, nl)) as typeof msg;
       } catch {
         return finish(new CliError('internal', `the daemon said something unexpected (log: ${logFile})`));
       }
-      if (msg.ready) finish(undefined, msg.pid);
+      if (msg.ready) finish(undefined, msg.pid, msg.notices);
       else finish(new CliError(exitNameOf(msg.exit ?? 1), msg.error ?? 'mount failed'));
     });
     child.on('exit', (code, signal) => {

@@ -6,6 +6,12 @@ import { CliError, type ExitName } from './exit-codes';
 /** DiscfsError codes raised by lower layers, and the exit each one means. */
 const DISCFS_CODES: Record<string, ExitName> = {
   NO_ISO9660: 'noFileSystem',
+  ENGINE_SESSION_AT_LBA0: 'notGrowable',
+  ENGINE_NO_SESSIONS: 'notGrowable',
+  ENGINE_ABORTED: 'aborted',
+  ENGINE_VERIFY: 'commitFailed',
+  ENGINE_NO_SPACE: 'noSpace',
+  ENGINE_TAIL: 'notGrowable',
   VOLUME_DESCRIPTORS: 'unusableVolume',
   NO_SUCH_SESSION: 'noSuchSession',
   BAD_SESSION_LIST: 'usage',

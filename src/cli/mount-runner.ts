@@ -16,6 +16,15 @@ import { explainNoFileSystem, openSource } from './open-source';
 import { logFileFor } from './paths';
 import { startDaemon } from './background';
 import { createLog, type Log } from './log';
+import { commitOverlay } from '../commit/commit-overlay';
+import { EventHub, runtimePaths } from '../commit/control';
+import { defaultStagingDir, identityOf } from '../commit/staging-location';
+import { capacityBlocks, inspectImage, type MediaKind } from '../engine/growing-image';
+import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
+import { emptyMedium } from '../medium/empty-medium';
+
+/** New images stand for a 4.7 GB DVD±R unless --media says otherwise. */
+const DEFAULT_MEDIA: MediaKind = 'dvd';
 
 export interface MountRequest {
   source: string;
@@ -28,6 +37,9 @@ export interface MountRequest {
   options: string[];
   staging?: string;
   keepOwners: boolean;
+  /** Create the image as a blank disc when it does not exist. */
+  create?: boolean;
+  media?: MediaKind;
 }
 
 export interface RunOptions {
@@ -50,13 +62,47 @@ async function openTree(req: MountRequest, medium: Medium): Promise<IsoVolume> {
   return openVolume(medium, { session: req.session, sessionStarts: req.sessionStarts, view: req.view }).catch((e) => explainNoFileSystem(medium, e));
 }
 
-async function buildFilesystem(req: MountRequest, medium: Medium, log: Log): Promise<{ fs: Filesystem; volume: IsoVolume }> {
-  const volume = await openTree(req, medium);
-  for (const w of volume.warnings) log.warn(w);
-  if (!req.readOnly) {
-    throw new CliError('usage', 'writable mounts are not available in this build yet: add --read-only');
+interface Mounted {
+  fs: Filesystem;
+  /** Set for writable mounts: how to reopen the staged overlay for the commit. */
+  overlay?: OverlayOptions;
+  describe: string;
+}
+
+async function openWritable(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<Mounted> {
+  const state = await inspectImage(req.source);
+  const capacity = capacityBlocks(req.media ?? DEFAULT_MEDIA, state);
+  const id = await identityOf(medium ?? emptyMedium(req.source), volume?.session.startLba, req.source);
+  const stagingDir = req.staging ?? defaultStagingDir(id);
+  const options: OverlayOptions = {
+    stagingDir,
+    identity: id.identity,
+    lower: volume ?? null,
+    owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    keepOwners: req.keepOwners,
+    capacity: { blocks: capacity, freeBlocks: Math.max(0, capacity - state.nextStart) },
+  };
+  const overlay = await OverlayFs.open(options);
+  const pending = await overlay.changes();
+  if (pending.length > 0) log.notice(`resuming ${pending.length} staged change(s) from ${stagingDir}${id.byPath ? ' (a blank medium, matched by its path)' : ''}`);
+  const what = volume ? `session ${volume.session.number} (${volume.view})` : 'a blank medium';
+  return { fs: overlay, overlay: options, describe: `${what} with a writable overlay in ${stagingDir}` };
+}
+
+async function buildFilesystem(req: MountRequest, medium: Medium | undefined, log: Log): Promise<Mounted> {
+  const volume = medium && medium.blocks > 0 ? await openTree(req, medium) : undefined;
+  for (const w of volume?.warnings ?? []) log.warn(w);
+  if (!req.readOnly) return openWritable(req, medium, volume, log);
+  if (!volume || !medium) throw new CliError('noFileSystem', `${req.source} is blank: nothing to show read-only`);
+  return { fs: new SessionFs(volume, { mediumBlocks: medium.blocks }), describe: `session ${volume.session.number} (${volume.view}) read-only` };
+}
+
+async function openMedium(req: MountRequest): Promise<Medium | undefined> {
+  if (!fs.existsSync(req.source) && (req.create || req.media !== undefined) && !req.readOnly) {
+    if (req.source.startsWith('/dev/')) throw new CliError('sourceMissing', `${req.source}: will not create an image file under /dev`);
+    return undefined;
   }
-  return { fs: new SessionFs(volume, { mediumBlocks: medium.blocks }), volume };
+  return openSource(req.source);
 }
 
 function report(readyFd: number | undefined, message: object): void {
@@ -69,15 +115,47 @@ function report(readyFd: number | undefined, message: object): void {
   }
 }
 
+async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hub: EventHub, log: Log): Promise<void> {
+  log.info('unmounted by request: committing the staged changes');
+  const t0 = Date.now();
+  try {
+    const outcome = await commitOverlay({
+      imagePath: req.source,
+      overlay,
+      media: req.media,
+      onProgress: (p) => hub.send({ event: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+    });
+    const s = outcome.summary;
+    const counts = `${s.added} added, ${s.changed} changed, ${s.deleted} deleted, ${s.renamed} renamed`;
+    if (outcome.kind === 'nothing') {
+      hub.send({ event: 'result', ok: true, exit: EXIT.ok, message: 'nothing staged: no new session written' });
+      log.info('nothing staged: no new session written');
+      return;
+    }
+    const r = outcome.result;
+    const message = `session ${r.sessionNumber} written at LBA ${r.startLba} (${r.sessionBlocks} blocks, ${counts}) and verified in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    log.info(message);
+    hub.send({ event: 'result', ok: true, exit: EXIT.ok, message, session: r.sessionNumber, startLba: r.startLba, blocks: r.sessionBlocks });
+  } catch (e) {
+    const { exit, message } = describeError(e);
+    const code = exit === 'internal' ? EXIT.commitFailed : EXIT[exit];
+    log.warn(`commit failed: ${message}; the staged changes are kept in ${overlay.stagingDir}`);
+    hub.send({ event: 'result', ok: false, exit: code, message: `commit failed: ${message}; the staged changes are kept` });
+    process.exitCode = code;
+  }
+}
+
 async function runForeground(req: MountRequest, opts: RunOptions): Promise<void> {
   const log = createLog(opts.readyFd === undefined ? undefined : logFileFor(req.mountpoint));
   let handle: MountHandle;
   let medium: Medium | undefined;
+  let mounted: Mounted;
+  let hub: EventHub;
   try {
     await checkTarget(req.mountpoint);
-    medium = await openSource(req.source);
-    const { fs: filesystem, volume } = await buildFilesystem(req, medium, log);
-    handle = await serve(filesystem, req.mountpoint, {
+    medium = await openMedium(req);
+    mounted = await buildFilesystem(req, medium, log);
+    handle = await serve(mounted.fs, req.mountpoint, {
       readOnly: req.readOnly,
       fsname: `discfs:${req.source}`,
       subtype: 'discfs',
@@ -88,18 +166,27 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
       entryTimeout: req.readOnly ? READ_ONLY_CACHE_SECONDS : 0,
       log: (m) => log.warn(m),
     });
-    log.info(`mounted ${req.source} session ${volume.session.number} (${volume.view}) on ${req.mountpoint}${req.readOnly ? ' read-only' : ''}`);
+    hub = await EventHub.listen(runtimePaths(req.mountpoint), {
+      event: 'mounted', pid: process.pid, source: req.source, mountpoint: req.mountpoint, readOnly: req.readOnly, log: log.file,
+    });
+    log.info(`mounted ${req.source}: ${mounted.describe} on ${req.mountpoint}`);
   } catch (e) {
     await medium?.close().catch(() => undefined);
     const { exit, message } = describeError(e);
     report(opts.readyFd, { error: message, exit: EXIT[exit] });
     throw e;
   }
-  report(opts.readyFd, { ready: true, pid: process.pid });
+  report(opts.readyFd, { ready: true, pid: process.pid, notices: log.notices });
   unmountOnSignals(handle, { log: (m) => log.info(m) });
   const end = await handle.ended;
-  log.info(`unmounted ${req.mountpoint}${end.external ? ' (by another program)' : ''}`);
-  await medium.close().catch(() => undefined);
+  await medium?.close().catch(() => undefined);
+  if (mounted.overlay && end.external) await commitAfterUnmount(req, mounted.overlay, hub, log);
+  else {
+    const kept = mounted.overlay ? '; the staged changes are kept for the next mount' : '';
+    log.info(`unmounted ${req.mountpoint}${kept}`);
+    hub.send({ event: 'result', ok: true, exit: EXIT.ok, message: `unmounted without committing${kept}` });
+  }
+  await hub.close();
 }
 
 export async function runMount(req: MountRequest, opts: RunOptions): Promise<void> {
@@ -107,5 +194,6 @@ export async function runMount(req: MountRequest, opts: RunOptions): Promise<voi
   await checkTarget(req.mountpoint);
   const logFile = logFileFor(req.mountpoint);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  await startDaemon(opts.argv, logFile);
+  const { notices } = await startDaemon(opts.argv, logFile);
+  for (const n of notices) process.stderr.write(`discfs: ${n}\n`);
 }

@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { CliError } from '../exit-codes';
 import { parseSessionStarts, withMediumOptions, type MediumArgs } from '../session-options';
 import { runMount, type MountRequest } from '../mount-runner';
+import type { MediaKind } from '../../engine/growing-image';
 
 export interface MountArgs extends MediumArgs {
   source: string;
@@ -16,6 +17,8 @@ export interface MountArgs extends MediumArgs {
   readyFd?: number;
   staging?: string;
   keepOwners?: boolean;
+  create?: boolean;
+  media?: MediaKind;
 }
 
 export function mountRequest(args: MountArgs): MountRequest {
@@ -32,6 +35,8 @@ export function mountRequest(args: MountArgs): MountRequest {
     options: (args.o ?? []).flatMap((o) => o.split(',')).filter((o) => o !== ''),
     staging: args.staging ? path.resolve(args.staging) : undefined,
     keepOwners: args.keepOwners === true,
+    create: args.create === true,
+    media: args.media,
   };
 }
 
@@ -50,6 +55,8 @@ export const mountCommand: CommandModule<object, MountArgs> = {
       .option('o', { type: 'string', array: true, describe: 'FUSE mount options (e.g. -o allow_other)' })
       .option('staging', { type: 'string', describe: 'staging directory for the overlay (default: under $XDG_STATE_HOME/discfs)' })
       .option('keep-owners', { type: 'boolean', describe: 'show the uid/gid recorded on the disc instead of yours' })
+      .option('create', { type: 'boolean', describe: 'create the image file as a blank disc if it does not exist' })
+      .option('media', { choices: ['cd', 'dvd', 'dvd-dl', 'bd'] as const, describe: 'the disc size an image stands for (default dvd: 4.7 GB); implies --create' })
       .option('ready-fd', { type: 'number', hidden: true })
       .example('$0 mount backup.iso ~/disc', 'mount the newest session with a writable overlay')
       .example('$0 mount --read-only --session 1 backup.iso ~/disc', 'look at the oldest session')

@@ -1,0 +1,69 @@
+// Commit = the merged tree (lower session + staged overlay) written as a new session, verified, then the
+// staging cleared. The staged changes stay until the new session has been written and read back.
+
+import { commitSession, planSession, type CommitResult, type SessionPlanReport } from '../engine/commit';
+import type { Progress } from '../engine/data-writer';
+import type { MediaKind } from '../engine/growing-image';
+import type { ChangeEntry } from '../overlay/merged-tree';
+import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
+
+export interface CommitRequest {
+  imagePath: string;
+  overlay: OverlayOptions;
+  media?: MediaKind;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ChangeSummary {
+  added: number;
+  changed: number;
+  deleted: number;
+  renamed: number;
+  /** Staged content bytes the new session brings. */
+  bytes: number;
+}
+
+export type CommitOutcome =
+  | { kind: 'nothing'; summary: ChangeSummary }
+  | { kind: 'committed'; summary: ChangeSummary; result: CommitResult };
+
+export function summarize(changes: readonly ChangeEntry[]): ChangeSummary {
+  const s: ChangeSummary = { added: 0, changed: 0, deleted: 0, renamed: 0, bytes: 0 };
+  for (const c of changes) {
+    s[c.change] += 1;
+    s.bytes += c.bytes;
+  }
+  return s;
+}
+
+async function withOverlay<T>(options: OverlayOptions, work: (o: OverlayFs) => Promise<T>): Promise<T> {
+  const overlay = await OverlayFs.open(options);
+  try {
+    return await work(overlay);
+  } finally {
+    await overlay.close();
+  }
+}
+
+/** Writes the staged changes as a new session; a staging with no changes writes nothing. */
+export async function commitOverlay(req: CommitRequest): Promise<CommitOutcome> {
+  return withOverlay(req.overlay, async (overlay) => {
+    const summary = summarize(await overlay.changes());
+    if (summary.added + summary.changed + summary.deleted + summary.renamed === 0) return { kind: 'nothing', summary };
+    const tree = await overlay.mergedTree();
+    const result = await commitSession({ imagePath: req.imagePath, tree, media: req.media, onProgress: req.onProgress, signal: req.signal });
+    await overlay.discard();
+    return { kind: 'committed', summary, result };
+  });
+}
+
+/** What a commit would write, without writing. */
+export async function planOverlay(req: CommitRequest): Promise<{ summary: ChangeSummary; changes: ChangeEntry[]; plan: SessionPlanReport }> {
+  return withOverlay(req.overlay, async (overlay) => {
+    const changes = await overlay.changes();
+    const tree = await overlay.mergedTree();
+    const plan = await planSession({ imagePath: req.imagePath, tree, media: req.media });
+    return { summary: summarize(changes), changes, plan };
+  });
+}

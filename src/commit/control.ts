@@ -1,0 +1,97 @@
+// The daemon's event channel: a Unix socket per mountpoint that streams JSON lines (progress, the commit result)
+// to whoever listens, e.g. `discfs unmount` showing a progress bar while the daemon commits.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { stateDir } from '../cli/paths';
+
+export type DaemonEvent =
+  | { event: 'mounted'; pid: number; source: string; mountpoint: string; readOnly: boolean; log?: string }
+  | { event: 'phase'; phase: string }
+  | { event: 'progress'; phase: string; bytesDone: number; bytesTotal: number }
+  | { event: 'result'; ok: boolean; exit: number; message: string; session?: number; startLba?: number; blocks?: number };
+
+export interface RuntimePaths {
+  socket: string;
+  info: string;
+}
+
+/** Socket names are hashed: sun_path holds only 108 bytes. */
+export function runtimePaths(mountpoint: string, env: NodeJS.ProcessEnv = process.env): RuntimePaths {
+  const dir = path.join(stateDir(env), 'run');
+  const key = createHash('sha256').update(path.resolve(mountpoint)).digest('hex').slice(0, 20);
+  return { socket: path.join(dir, `${key}.sock`), info: path.join(dir, `${key}.json`) };
+}
+
+export class EventHub {
+  private readonly clients = new Set<net.Socket>();
+  private readonly server: net.Server;
+  private last: DaemonEvent | undefined;
+
+  private constructor(private readonly paths: RuntimePaths) {
+    this.server = net.createServer((c) => {
+      this.clients.add(c);
+      c.on('close', () => this.clients.delete(c));
+      c.on('error', () => this.clients.delete(c));
+    });
+  }
+
+  static async listen(paths: RuntimePaths, mounted: DaemonEvent): Promise<EventHub> {
+    fs.mkdirSync(path.dirname(paths.socket), { recursive: true, mode: 0o700 });
+    fs.rmSync(paths.socket, { force: true });
+    const hub = new EventHub(paths);
+    await new Promise<void>((resolve, reject) => {
+      hub.server.once('error', reject);
+      hub.server.listen(paths.socket, () => resolve());
+    });
+    hub.server.unref();
+    fs.writeFileSync(paths.info, `${JSON.stringify(mounted)}\n`);
+    hub.last = mounted;
+    return hub;
+  }
+
+  send(e: DaemonEvent): void {
+    this.last = e;
+    const line = `${JSON.stringify(e)}\n`;
+    for (const c of this.clients) c.write(line);
+  }
+
+  /** Sends the final event, waits until listeners got it, removes the socket. */
+  async close(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => new Promise<void>((r) => c.end(r))));
+    await new Promise<void>((r) => this.server.close(() => r()));
+    fs.rmSync(this.paths.socket, { force: true });
+    fs.rmSync(this.paths.info, { force: true });
+  }
+
+  get lastEvent(): DaemonEvent | undefined {
+    return this.last;
+  }
+}
+
+/** Connects to a daemon's event channel; undefined when no daemon listens for that mountpoint. */
+export function connectEvents(mountpoint: string, onEvent: (e: DaemonEvent) => void): Promise<{ closed: Promise<void> } | undefined> {
+  const { socket } = runtimePaths(mountpoint);
+  return new Promise((resolve) => {
+    const c = net.createConnection(socket);
+    let buf = '';
+    const closed = new Promise<void>((r) => c.on('close', () => r()));
+    c.once('error', () => resolve(undefined));
+    c.once('connect', () => resolve({ closed }));
+    c.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          onEvent(JSON.parse(line) as DaemonEvent);
+        } catch {
+          // a torn line from a dying daemon: ignore
+        }
+      }
+    });
+  });
+}
