@@ -73,43 +73,57 @@ export async function buildMergedTree(
   return { root, excluded };
 }
 
-export async function listChanges(ns: Namespace, policy: ClutterPolicy): Promise<ChangeEntry[]> {
-  const out: ChangeEntry[] = [];
-  const seen = new Set<bigint>();
-  const hidden: { path: Buffer[]; ino: bigint; kind: NodeKind }[] = [];
+interface Occurrence {
+  path: Buffer[];
+  node: Resolved;
+  /** Reached through an overlay entry (moved or linked there), not found at its place in the lower directory. */
+  viaOverlay: boolean;
+  clutter: boolean;
+}
 
+export async function listChanges(ns: Namespace, policy: ClutterPolicy): Promise<ChangeEntry[]> {
+  const seen: Occurrence[] = [];
+  const hidden: { path: Buffer[]; ino: bigint; kind: NodeKind }[] = [];
   const visit = async (dir: Resolved, path: Buffer[]): Promise<void> => {
-    seen.add(dir.ino);
-    const children = await ns.children(dir);
-    for (const c of children) {
+    for (const c of await ns.children(dir)) {
       const childPath = [...path, c.name];
-      seen.add(c.node.ino);
       const clutter = isClutterName(c.name);
-      if (!(clutter && policy === 'exclude')) out.push(...changesOf(dir, c.node, c.name, childPath, clutter));
+      const home = dir.rec.lowerPath === null ? null : [...dir.rec.lowerPath, c.name];
+      const viaOverlay = ns.hasOverlayEntry(dir, c.name) && !sameLowerPath(c.node.rec.lowerPath, home);
+      seen.push({ path: childPath, node: c.node, viaOverlay, clutter });
       if (c.node.rec.kind === 'dir') await visit(c.node, childPath);
     }
     hidden.push(...(await hiddenLowerEntries(ns, dir, path)));
   };
-
   await visit(ns.root(), []);
-  for (const h of hidden) {
-    if (!seen.has(h.ino)) out.push({ change: 'deleted', path: h.path, kind: h.kind, bytes: 0, clutter: false });
-  }
-  return out;
-}
 
-function changesOf(parent: Resolved, node: Resolved, name: Buffer, path: Buffer[], clutter: boolean): ChangeEntry[] {
-  const rec = node.rec;
-  const staged = rec.content === 'whole' || rec.content === 'chunked' ? rec.size : 0;
-  const base = { path, kind: rec.kind, clutter };
-  if (rec.lowerPath === null) return [{ change: 'added', bytes: staged, ...base }];
+  const visible = new Set(seen.map((o) => o.node.ino));
+  const atLowerPlace = new Set(seen.filter((o) => !o.viaOverlay).map((o) => o.node.ino));
+  const moved = new Set<bigint>();
   const out: ChangeEntry[] = [];
-  const expected = parent.rec.lowerPath === null ? null : [...parent.rec.lowerPath, name];
-  if (!sameLowerPath(rec.lowerPath, expected)) out.push({ change: 'renamed', from: rec.lowerPath, bytes: 0, ...base });
-  if (staged > 0 || rec.content === 'whole' || rec.content === 'chunked') {
-    out.push({ change: 'changed', bytes: staged, contentChanged: true, ...base });
-  } else if (node.lower !== undefined && metadataChanged(rec, recordFromLower(node.lower, rec.lowerPath))) {
-    out.push({ change: 'changed', bytes: 0, contentChanged: false, ...base });
+  for (const o of seen) {
+    if (o.clutter && policy === 'exclude') continue;
+    const rec = o.node.rec;
+    const base = { path: o.path, kind: rec.kind, clutter: o.clutter };
+    const staged = rec.content === 'whole' || rec.content === 'chunked' ? rec.size : 0;
+    if (rec.lowerPath === null) {
+      out.push({ change: 'added', bytes: staged, ...base });
+      continue;
+    }
+    if (o.viaOverlay) {
+      // The first other place of a node no longer at its lower place is where it moved; further ones are links.
+      const isMove = !atLowerPlace.has(rec.ino) && !moved.has(rec.ino);
+      if (isMove) moved.add(rec.ino);
+      out.push(isMove ? { change: 'renamed', from: rec.lowerPath, bytes: 0, ...base } : { change: 'added', bytes: 0, ...base });
+    }
+    if (rec.content === 'whole' || rec.content === 'chunked') {
+      out.push({ change: 'changed', bytes: staged, contentChanged: true, ...base });
+    } else if (o.node.lower !== undefined && metadataChanged(rec, recordFromLower(o.node.lower, rec.lowerPath))) {
+      out.push({ change: 'changed', bytes: 0, contentChanged: false, ...base });
+    }
+  }
+  for (const h of hidden) {
+    if (!visible.has(h.ino)) out.push({ change: 'deleted', path: h.path, kind: h.kind, bytes: 0, clutter: false });
   }
   return out;
 }

@@ -85,6 +85,11 @@ export class Namespace {
     return (await this.lower.lookup(dir.lower, name)) !== undefined;
   }
 
+  /** True when the name in this directory is the overlay's (a staged, moved or linked node, or a whiteout). */
+  hasOverlayEntry(dir: Resolved, name: Buffer): boolean {
+    return this.store.getEntry(dir.ino, name) !== undefined;
+  }
+
   /** A node an overlay entry points at (it always has a record). */
   async load(ino: bigint): Promise<Resolved> {
     const rec = this.store.getNode(ino);

@@ -1,5 +1,6 @@
 // Test support for the overlay: an in-memory LowerTree built from a small spec, and helpers to drive an OverlayFs.
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -214,4 +215,33 @@ export async function errnoOf(p: Promise<unknown>): Promise<string> {
     throw e;
   }
   return 'OK';
+}
+
+export interface SnapshotEntry {
+  kind: string;
+  mode: number;
+  size: number;
+  nlink: number;
+  /** sha256 of the content (files) or the link target (symlinks). */
+  data: string;
+}
+
+/** Everything a reader of the mount sees, except times and inode numbers: for comparing two states. */
+export async function snapshot(o: OverlayFs): Promise<Record<string, SnapshotEntry>> {
+  const out: Record<string, SnapshotEntry> = {};
+  const visit = async (p: string): Promise<void> => {
+    for (const e of (await o.readdir(p, ROOT)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const child = p === '/' ? `/${e.name}` : `${p}/${e.name}`;
+      const st = await o.getattr(child, ROOT);
+      let data = '';
+      if (e.kind === 'file') data = createHash('sha256').update(await readFile(o, child)).digest('hex');
+      if (e.kind === 'symlink') data = await o.readlink(child, ROOT);
+      out[child] = { kind: e.kind, mode: st.mode, size: st.size, nlink: st.nlink, data };
+      if (e.kind === 'dir') await visit(child);
+    }
+  };
+  const root = await o.getattr('/', ROOT);
+  out['/'] = { kind: 'dir', mode: root.mode, size: 0, nlink: root.nlink, data: '' };
+  await visit('/');
+  return out;
 }
