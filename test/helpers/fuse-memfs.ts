@@ -92,6 +92,8 @@ export class MemFs implements Filesystem {
 
   async getattr(path: string, caller: Caller): Promise<Stat> {
     this.record('getattr', path, caller);
+    // Not an FsError: the adapter must answer EIO (and log it), never crash the binding.
+    if (path === '/boom') throw new Error('boom: an unexpected bug');
     const n = this.lookup(path);
     const size = n.kind === 'symlink' ? Buffer.byteLength(n.target) : n.data.length;
     return {

@@ -5,10 +5,20 @@
 import { readyFdFromArgv, reportFailure, reportReady } from '../../src/daemon/background';
 import { serve, type ServeOptions } from '../../src/daemon/serve';
 import { unmountOnSignals } from '../../src/daemon/signals';
+import type { Filesystem } from '../../src/fuse/filesystem';
 import { MemFs } from './fuse-memfs';
+
+function readOnlyView(m: MemFs): Filesystem {
+  return {
+    getattr: m.getattr.bind(m), readdir: m.readdir.bind(m), open: m.open.bind(m), read: m.read.bind(m),
+    release: m.release.bind(m), readlink: m.readlink.bind(m), statfs: m.statfs.bind(m),
+  };
+}
 
 export interface ServerConfig extends ServeOptions {
   slowMs?: number;
+  /** Serve only MemFs's read methods: the adapter must answer EROFS for the rest. */
+  readOnlyFs?: boolean;
   /** Divide every global setTimeout delay of at least 1 s by this (makes a 15 s timeout cheap to observe). */
   dilateTimers?: number;
 }
@@ -38,7 +48,7 @@ async function main(): Promise<void> {
   const memfs = new MemFs({ slowMs: config.slowMs });
   let handle;
   try {
-    handle = await serve(memfs, mountpoint, { ...config, log: (m) => process.stderr.write(`${m}\n`) });
+    handle = await serve(config.readOnlyFs ? readOnlyView(memfs) : memfs, mountpoint, { ...config, log: (m) => process.stderr.write(`${m}\n`) });
   } catch (err) {
     const message = (err as Error).message;
     process.stderr.write(`fuse-server: ${message}\n`);

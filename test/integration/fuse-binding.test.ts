@@ -181,6 +181,11 @@ describe('a mounted MemFs (shared server)', () => {
     assert.ok(out.includes('.') && out.includes('..') && out.includes('hello'));
   });
 
+  test('an unexpected (non-FsError) error answers EIO', () => {
+    assert.throws(() => fs.statSync(at('boom')), (e: NodeJS.ErrnoException) => e.code === 'EIO');
+    assert.equal(fs.readFileSync(at('hello'), 'utf8'), 'hello\n', 'the mount still serves');
+  });
+
   test('our own unmount ends the mount and reports external: false', async () => {
     const end = await server.unmount();
     assert.deepEqual(end, { external: false });
@@ -204,6 +209,19 @@ describe('mount lifecycle', () => {
     const server = await startServer(mnt, { dilateTimers: 100, slowMs: 400, initTimeoutMs: 500_000 });
     t.after(() => server.destroy());
     assert.equal(fs.readFileSync(path.join(mnt, 'slow'), 'utf8'), 'slow\n');
+    await server.unmount();
+  });
+
+  test('a filesystem without write methods answers EROFS', async (t) => {
+    const mnt = makeMountpoint(tmp, 'readonly');
+    const server = await startServer(mnt, { readOnlyFs: true });
+    t.after(() => server.destroy());
+    const erofs = (e: NodeJS.ErrnoException) => e.code === 'EROFS';
+    assert.throws(() => fs.writeFileSync(path.join(mnt, 'new'), 'x'), erofs);
+    assert.throws(() => fs.writeFileSync(path.join(mnt, 'hello'), 'x'), erofs);
+    assert.throws(() => fs.chmodSync(path.join(mnt, 'hello'), 0o600), erofs);
+    assert.throws(() => fs.mkdirSync(path.join(mnt, 'dir')), erofs);
+    assert.equal(fs.readFileSync(path.join(mnt, 'hello'), 'utf8'), 'hello\n');
     await server.unmount();
   });
 
