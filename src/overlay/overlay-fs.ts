@@ -46,6 +46,11 @@ const KIND_BY_TYPE: ReadonlyMap<number, NodeKind> = new Map([
   [C.S_IFREG, 'file'], [C.S_IFIFO, 'fifo'], [C.S_IFSOCK, 'socket'], [C.S_IFCHR, 'chardev'], [C.S_IFBLK, 'blockdev'],
 ]);
 
+/** True when `path` lies strictly inside the directory `dir` (both absolute mount paths). */
+function isBelow(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith('/') ? dir : dir + '/');
+}
+
 function wallClock(): Timespec {
   const ms = performance.timeOrigin + performance.now();
   const sec = Math.floor(ms / 1000);
@@ -246,9 +251,9 @@ export class OverlayFs implements Filesystem {
   async link(target: string, path: string, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const node = await this.ns.resolve(target);
-      if (node.rec.kind === 'dir') throw new FsError('EPERM', 'hard link to a directory');
       const loc = await this.locateForCreate(path);
       if (loc.node !== undefined) throw new FsError('EEXIST');
+      if (node.rec.kind === 'dir') throw new FsError('EPERM', 'hard link to a directory');
       const now = this.now();
       node.rec.nlink += 1;
       node.rec.ctime = now;
@@ -359,10 +364,12 @@ export class OverlayFs implements Filesystem {
       const moving = src.node;
       if (moving === undefined) throw new FsError('ENOENT');
       const isDir = moving.rec.kind === 'dir';
-      if (isDir && to.startsWith(from.endsWith('/') ? from : from + '/')) throw new FsError('EINVAL');
+      if (isDir && isBelow(to, from)) throw new FsError('EINVAL', 'directory into its own subtree');
       checkNewName(dst.name);
       const target = dst.node;
       if (target !== undefined && target.ino === moving.ino) return;
+      // Linux checks "target is an ancestor of the source" before the kinds.
+      if (target !== undefined && isBelow(from, to)) throw new FsError('ENOTEMPTY');
       if (target !== undefined) await this.checkReplace(moving, target);
       this.checkPolicyName(dst);
       const lowerHas = await this.ns.lowerHas(src.parent, src.name);
