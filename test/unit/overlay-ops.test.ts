@@ -76,6 +76,17 @@ describe('overlay: creating and writing', () => {
     assert.equal(await errnoOf(h.fs.open('/docs', C.O_WRONLY, ROOT)), 'EISDIR');
   });
 
+  it('fsync makes a file durable and keeps working on lower and staged files', async () => {
+    await writeFile(h.fs, '/durable', 'x');
+    for (const p of ['/durable', '/hello.txt']) {
+      const fh = await h.fs.open(p, C.O_RDONLY, ROOT);
+      await h.fs.fsync(p, fh, false);
+      await h.fs.flush(p, fh);
+      await h.fs.release(p, fh);
+    }
+    await h.fs.fsyncdir('/', 0, false);
+  });
+
   it('refuses writes through a read-only handle', async () => {
     const fh = await h.fs.open('/hello.txt', C.O_RDONLY, ROOT);
     assert.equal(await errnoOf(h.fs.write('/hello.txt', fh, Buffer.from('x'), 1, 0)), 'EBADF');
