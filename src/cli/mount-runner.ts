@@ -16,8 +16,8 @@ import { explainNoFileSystem, openSource } from './open-source';
 import { logFileFor } from './paths';
 import { startDaemon } from './background';
 import { createLog, type Log } from './log';
-import { commitOverlay } from '../commit/commit-overlay';
-import { EventHub, runtimePaths } from '../commit/control';
+import { commitOverlay, discardOverlay, planOverlay } from '../commit/commit-overlay';
+import { EventHub, runtimePaths, type DaemonRequest } from '../commit/control';
 import { defaultStagingDir, identityOf } from '../commit/staging-location';
 import { capacityBlocks, inspectImage, type MediaKind } from '../engine/growing-image';
 import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
@@ -66,7 +66,18 @@ interface Mounted {
   fs: Filesystem;
   /** Set for writable mounts: how to reopen the staged overlay for the commit. */
   overlay?: OverlayOptions;
+  live?: OverlayFs;
   describe: string;
+}
+
+/** Requests `discfs unmount` sends before it unmounts: --dry-run asks for the plan, --discard marks the end. */
+function requestHandler(req: MountRequest, mounted: Mounted, state: { discard: boolean }) {
+  return async (r: DaemonRequest): Promise<unknown> => {
+    if (!mounted.live) throw new Error('a read-only mount has nothing to commit');
+    if (r.op === 'plan') return planOverlay(mounted.live, req.source, req.media ?? DEFAULT_MEDIA);
+    state.discard = true;
+    return { discard: true };
+  };
 }
 
 async function openWritable(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<Mounted> {
@@ -86,7 +97,7 @@ async function openWritable(req: MountRequest, medium: Medium | undefined, volum
   const pending = await overlay.changes();
   if (pending.length > 0) log.notice(`resuming ${pending.length} staged change(s) from ${stagingDir}${id.byPath ? ' (a blank medium, matched by its path)' : ''}`);
   const what = volume ? `session ${volume.session.number} (${volume.view})` : 'a blank medium';
-  return { fs: overlay, overlay: options, describe: `${what} with a writable overlay in ${stagingDir}` };
+  return { fs: overlay, overlay: options, live: overlay, describe: `${what} with a writable overlay in ${stagingDir}` };
 }
 
 async function buildFilesystem(req: MountRequest, medium: Medium | undefined, log: Log): Promise<Mounted> {
@@ -122,7 +133,7 @@ async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hu
     const outcome = await commitOverlay({
       imagePath: req.source,
       overlay,
-      media: req.media,
+      media: req.media ?? DEFAULT_MEDIA,
       onProgress: (p) => hub.send({ event: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
     });
     const s = outcome.summary;
@@ -151,6 +162,7 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
   let medium: Medium | undefined;
   let mounted: Mounted;
   let hub: EventHub;
+  const endState = { discard: false };
   try {
     await checkTarget(req.mountpoint);
     medium = await openMedium(req);
@@ -161,14 +173,17 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
       subtype: 'discfs',
       defaultPermissions: true,
       allowOther: req.options.includes('allow_other'),
-      extraOptions: req.options.filter((o) => o !== 'allow_other'),
+      // hard_remove: a file deleted while open is really deleted, never renamed to .fuse_hidden* (which would be burnt).
+      extraOptions: [...(req.readOnly ? [] : ['hard_remove']), ...req.options.filter((o) => o !== 'allow_other')],
       attrTimeout: req.readOnly ? READ_ONLY_CACHE_SECONDS : 0,
       entryTimeout: req.readOnly ? READ_ONLY_CACHE_SECONDS : 0,
       log: (m) => log.warn(m),
     });
-    hub = await EventHub.listen(runtimePaths(req.mountpoint), {
-      event: 'mounted', pid: process.pid, source: req.source, mountpoint: req.mountpoint, readOnly: req.readOnly, log: log.file,
-    });
+    hub = await EventHub.listen(
+      runtimePaths(req.mountpoint),
+      { event: 'mounted', pid: process.pid, source: req.source, mountpoint: req.mountpoint, readOnly: req.readOnly, log: log.file },
+      requestHandler(req, mounted, endState),
+    );
     log.info(`mounted ${req.source}: ${mounted.describe} on ${req.mountpoint}`);
   } catch (e) {
     await medium?.close().catch(() => undefined);
@@ -180,7 +195,11 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
   unmountOnSignals(handle, { log: (m) => log.info(m) });
   const end = await handle.ended;
   await medium?.close().catch(() => undefined);
-  if (mounted.overlay && end.external) await commitAfterUnmount(req, mounted.overlay, hub, log);
+  if (mounted.overlay && endState.discard) {
+    await discardOverlay(mounted.overlay);
+    log.info(`unmounted ${req.mountpoint}; the staged changes were discarded`);
+    hub.send({ event: 'result', ok: true, exit: EXIT.ok, message: 'unmounted; the staged changes were discarded' });
+  } else if (mounted.overlay && end.external) await commitAfterUnmount(req, mounted.overlay, hub, log);
   else {
     const kept = mounted.overlay ? '; the staged changes are kept for the next mount' : '';
     log.info(`unmounted ${req.mountpoint}${kept}`);

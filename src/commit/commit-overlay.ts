@@ -58,12 +58,21 @@ export async function commitOverlay(req: CommitRequest): Promise<CommitOutcome> 
   });
 }
 
-/** What a commit would write, without writing. */
-export async function planOverlay(req: CommitRequest): Promise<{ summary: ChangeSummary; changes: ChangeEntry[]; plan: SessionPlanReport }> {
-  return withOverlay(req.overlay, async (overlay) => {
-    const changes = await overlay.changes();
-    const tree = await overlay.mergedTree();
-    const plan = await planSession({ imagePath: req.imagePath, tree, media: req.media });
-    return { summary: summarize(changes), changes, plan };
-  });
+export interface CommitPlan {
+  summary: ChangeSummary;
+  changes: ChangeEntry[];
+  plan: SessionPlanReport;
+}
+
+/** What a commit would write, without writing (asked of the live overlay of a mounted daemon). */
+export async function planOverlay(overlay: OverlayFs, imagePath: string, media?: MediaKind): Promise<CommitPlan> {
+  const changes = await overlay.changes();
+  const tree = await overlay.mergedTree();
+  const plan = await planSession({ imagePath, tree, media });
+  return { summary: summarize(changes), changes, plan };
+}
+
+/** Drops the staged changes of an unmounted overlay. */
+export async function discardOverlay(options: OverlayOptions): Promise<void> {
+  await withOverlay(options, (o) => o.discard());
 }

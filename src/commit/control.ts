@@ -11,7 +11,12 @@ export type DaemonEvent =
   | { event: 'mounted'; pid: number; source: string; mountpoint: string; readOnly: boolean; log?: string }
   | { event: 'phase'; phase: string }
   | { event: 'progress'; phase: string; bytesDone: number; bytesTotal: number }
-  | { event: 'result'; ok: boolean; exit: number; message: string; session?: number; startLba?: number; blocks?: number };
+  | { event: 'result'; ok: boolean; exit: number; message: string; session?: number; startLba?: number; blocks?: number }
+  | { event: 'reply'; op: string; ok: boolean; data?: unknown; message?: string };
+
+/** What a client may ask the daemon before it unmounts. */
+export type DaemonRequest = { op: 'plan' } | { op: 'discard' };
+export type RequestHandler = (req: DaemonRequest) => Promise<unknown>;
 
 export interface RuntimePaths {
   socket: string;
@@ -30,18 +35,38 @@ export class EventHub {
   private readonly server: net.Server;
   private last: DaemonEvent | undefined;
 
-  private constructor(private readonly paths: RuntimePaths) {
+  private constructor(
+    private readonly paths: RuntimePaths,
+    private readonly onRequest: RequestHandler,
+  ) {
     this.server = net.createServer((c) => {
       this.clients.add(c);
       c.on('close', () => this.clients.delete(c));
       c.on('error', () => this.clients.delete(c));
+      readLines(c, (line) => void this.answer(c, line));
     });
   }
 
-  static async listen(paths: RuntimePaths, mounted: DaemonEvent): Promise<EventHub> {
+  private async answer(c: net.Socket, line: string): Promise<void> {
+    let req: DaemonRequest;
+    try {
+      req = JSON.parse(line) as DaemonRequest;
+    } catch {
+      return;
+    }
+    let reply: DaemonEvent;
+    try {
+      reply = { event: 'reply', op: req.op, ok: true, data: await this.onRequest(req) };
+    } catch (e) {
+      reply = { event: 'reply', op: req.op, ok: false, message: (e as Error).message };
+    }
+    if (!c.destroyed) c.write(`${JSON.stringify(reply)}\n`);
+  }
+
+  static async listen(paths: RuntimePaths, mounted: DaemonEvent, onRequest: RequestHandler): Promise<EventHub> {
     fs.mkdirSync(path.dirname(paths.socket), { recursive: true, mode: 0o700 });
     fs.rmSync(paths.socket, { force: true });
-    const hub = new EventHub(paths);
+    const hub = new EventHub(paths, onRequest);
     await new Promise<void>((resolve, reject) => {
       hub.server.once('error', reject);
       hub.server.listen(paths.socket, () => resolve());
@@ -71,27 +96,58 @@ export class EventHub {
   }
 }
 
+function readLines(c: net.Socket, onLine: (line: string) => void): void {
+  let buf = '';
+  c.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      onLine(line);
+    }
+  });
+}
+
+export interface DaemonConnection {
+  /** Resolves when the daemon closes the channel (it has finished). */
+  closed: Promise<void>;
+  request(req: DaemonRequest): Promise<unknown>;
+  close(): void;
+}
+
 /** Connects to a daemon's event channel; undefined when no daemon listens for that mountpoint. */
-export function connectEvents(mountpoint: string, onEvent: (e: DaemonEvent) => void): Promise<{ closed: Promise<void> } | undefined> {
+export function connectEvents(mountpoint: string, onEvent: (e: DaemonEvent) => void): Promise<DaemonConnection | undefined> {
   const { socket } = runtimePaths(mountpoint);
+  const waiting: { op: string; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   return new Promise((resolve) => {
     const c = net.createConnection(socket);
-    let buf = '';
     const closed = new Promise<void>((r) => c.on('close', () => r()));
+    const request = (req: DaemonRequest) =>
+      new Promise<unknown>((res, rej) => {
+        waiting.push({ op: req.op, resolve: res, reject: rej });
+        c.write(`${JSON.stringify(req)}\n`);
+      });
     c.once('error', () => resolve(undefined));
-    c.once('connect', () => resolve({ closed }));
-    c.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          onEvent(JSON.parse(line) as DaemonEvent);
-        } catch {
-          // a torn line from a dying daemon: ignore
-        }
+    c.once('connect', () => resolve({ closed, request, close: () => c.destroy() }));
+    void closed.then(() => waiting.splice(0).forEach((w) => w.reject(new Error('the daemon closed the channel'))));
+    readLines(c, (line) => {
+      let e: DaemonEvent;
+      try {
+        e = JSON.parse(line) as DaemonEvent;
+      } catch {
+        return; // a torn line from a dying daemon
       }
+      if (e.event === 'reply') {
+        const i = waiting.findIndex((w) => w.op === e.op);
+        if (i >= 0) {
+          const [w] = waiting.splice(i, 1);
+          if (e.ok) w.resolve(e.data);
+          else w.reject(new Error(e.message ?? `${e.op} failed`));
+        }
+        return;
+      }
+      onEvent(e);
     });
   });
 }

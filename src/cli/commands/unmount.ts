@@ -1,17 +1,26 @@
-// `discfs unmount MOUNTPOINT`: end a discfs mount (writable mounts commit their overlay first).
+// `discfs unmount MOUNTPOINT`: end a discfs mount. A writable mount commits its overlay as a new session first;
+// the command follows the daemon's progress and returns once the session is written and verified.
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { CliError } from '../exit-codes';
+import type { CommitPlan } from '../../commit/commit-overlay';
+import { connectEvents, type DaemonConnection, type DaemonEvent } from '../../commit/control';
 import { findMount } from '../../daemon/mountpoint';
+import { CliError, EXIT } from '../exit-codes';
+import { ProgressLine } from '../progress';
+import { confirm } from '../confirm';
 
 interface UnmountArgs {
   mountpoint: string;
+  json?: boolean;
+  dryRun?: boolean;
+  discard?: boolean;
+  yes?: boolean;
 }
 
-export function isDiscfsMount(fstype: string, source: string): boolean {
-  return fstype === 'fuse.discfs' || fstype === 'fuse' && source.startsWith('discfs') || source === 'discfs';
+export function isDiscfsMount(fstype: string): boolean {
+  return fstype === 'fuse.discfs';
 }
 
 /** fusermount -u; a busy mount (open files, a shell inside) is reported, never lazily detached. */
@@ -25,18 +34,73 @@ export function fuseUnmount(mountpoint: string): void {
   }
 }
 
+function renderPlan(p: CommitPlan): string {
+  const s = p.summary;
+  const lines = [`would write session ${p.plan.sessionNumber} at LBA ${p.plan.startLba}: ${s.added} added, ${s.changed} changed, ${s.deleted} deleted, ${s.renamed} renamed`];
+  for (const c of p.changes) {
+    const from = c.from ? ` (from /${c.from.map((b) => Buffer.from(b).toString('utf8')).join('/')})` : '';
+    lines.push(`  ${c.change.padEnd(8)} /${c.path.map((b) => Buffer.from(b).toString('utf8')).join('/')}${from}`);
+  }
+  lines.push(`data ${p.plan.dataBlocks} blocks, tree ${p.plan.treeBlocks} blocks; free after: ${p.plan.freeBlocksAfter} blocks (${((p.plan.freeBlocksAfter * 2048) / 1e6).toFixed(1)} MB)`);
+  return lines.join('\n');
+}
+
+async function follow(conn: DaemonConnection, mnt: string, json: boolean, onEvent: { handler?: (e: DaemonEvent) => void }): Promise<number> {
+  const bar = new ProgressLine(process.stdout);
+  let result: Extract<DaemonEvent, { event: 'result' }> | undefined;
+  onEvent.handler = (e) => {
+    if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    else if (e.event === 'progress') bar.update(e);
+    if (e.event === 'result') result = e;
+  };
+  fuseUnmount(mnt);
+  await conn.closed;
+  if (!result) throw new CliError('commitFailed', `the daemon of ${mnt} ended without a result; see its log`);
+  if (!json) {
+    if (result.session !== undefined || !result.ok) bar.finish(result.ok);
+    process.stdout.write(`${result.message}\n`);
+  }
+  return result.exit;
+}
+
 export const unmountCommand: CommandModule<object, UnmountArgs> = {
   command: 'unmount <mountpoint>',
   aliases: ['umount'],
-  describe: 'unmount a discfs mount',
+  describe: 'unmount; a writable mount first commits its staged changes as a new session',
   builder: (y) =>
     y
       .positional('mountpoint', { type: 'string', demandOption: true })
-      .example('$0 unmount ~/disc', 'unmount (a writable mount commits a new session)') as never,
+      .option('json', { type: 'boolean', describe: 'one JSON event per line instead of the progress bar' })
+      .option('dry-run', { alias: 'n', type: 'boolean', describe: 'print what the commit would write; stay mounted' })
+      .option('discard', { type: 'boolean', describe: 'unmount and drop the staged changes (asks first)' })
+      .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' })
+      .example('$0 unmount ~/disc', 'commit and unmount')
+      .example('$0 unmount --dry-run ~/disc', 'show what would be committed')
+      .example('$0 unmount --discard --yes ~/disc', 'throw the staged changes away') as never,
   handler: async (args) => {
     const mnt = path.resolve(args.mountpoint);
     const m = await findMount(mnt);
-    if (!m || !isDiscfsMount(m.fstype, m.source)) throw new CliError('notMounted', `${mnt} is not a discfs mount`);
-    fuseUnmount(mnt);
+    if (!m || !isDiscfsMount(m.fstype)) throw new CliError('notMounted', `${mnt} is not a discfs mount`);
+    const sink: { handler?: (e: DaemonEvent) => void } = {};
+    const conn = await connectEvents(mnt, (e) => sink.handler?.(e));
+    if (!conn) {
+      fuseUnmount(mnt);
+      return;
+    }
+    if (args.dryRun) {
+      const plan = (await conn.request({ op: 'plan' }).finally(() => conn.close())) as CommitPlan;
+      process.stdout.write(`${args.json ? JSON.stringify(plan, (_k, v: unknown) => (isBufferJson(v) ? Buffer.from(v.data).toString('utf8') : v)) : renderPlan(plan)}\n`);
+      return;
+    }
+    if (args.discard) {
+      if (!args.yes && !(await confirm(`drop every staged change on ${mnt}?`))) throw new CliError('aborted', 'nothing discarded');
+      await conn.request({ op: 'discard' });
+    }
+    const exit = await follow(conn, mnt, args.json === true, sink);
+    if (exit !== EXIT.ok) process.exitCode = exit;
   },
 };
+
+function isBufferJson(v: unknown): v is { type: 'Buffer'; data: number[] } {
+  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data);
+}
