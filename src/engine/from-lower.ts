@@ -2,11 +2,21 @@
 
 import type { LowerNode, LowerTree } from '../tree/lower-tree';
 import { DiscfsError } from '../util/errors';
-import type { SourceEntry, SourceTree } from './source-tree';
+import type { SourceContent, SourceEntry, SourceTree } from './source-tree';
 
 /** Hard-link identity of an old inode: the reader's stable id. */
 export function lowerLinkId(node: LowerNode): string {
   return `lower:${node.id}`;
+}
+
+/** Old extents as content; zisofs data keeps its ZF parameters so the new record still announces the compression. */
+export function oldContentOf(node: LowerNode, path: string): SourceContent {
+  const extents = node.extents.map((e) => ({ ...e }));
+  if (!node.compressed) return { from: 'old', extents };
+  if (!node.zisofs) {
+    throw new DiscfsError('ENGINE_ZISOFS', `${path || '/'} is zisofs-compressed but its ZF parameters are unknown`, { path });
+  }
+  return { from: 'old', extents, zisofs: { ...node.zisofs } };
 }
 
 export async function entryFromLower(tree: LowerTree, node: LowerNode, path: string): Promise<SourceEntry> {
@@ -22,11 +32,7 @@ export async function entryFromLower(tree: LowerTree, node: LowerNode, path: str
       entry.symlinkTarget = Buffer.from(node.symlinkTarget ?? Buffer.alloc(0));
       break;
     case 'file':
-      if (node.compressed) {
-        // The ZF entry is not carried over, so old zisofs extents would read back as compressed bytes.
-        throw new DiscfsError('ENGINE_ZISOFS', `${path || '/'} is zisofs-compressed; carrying it into a new session is not supported`, { path });
-      }
-      entry.content = { from: 'old', extents: node.extents.map((e) => ({ ...e })) };
+      entry.content = oldContentOf(node, path);
       if (node.attrs.nlink > 1) entry.linkId = lowerLinkId(node);
       break;
     default:

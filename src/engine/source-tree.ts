@@ -1,11 +1,17 @@
 // The engine's input: the desired state of the next session as a tree of entries (names and link targets are bytes).
 
+import type { ZisofsInfo } from '../iso9660/rrip';
 import type { Extent, NodeAttributes } from '../tree/node';
 
 /** Where a file's bytes come from. */
 export type SourceContent =
   /** Data already on the medium (an older session): never rewritten, the new records point at these extents. */
-  | { from: 'old'; extents: readonly Extent[] }
+  | {
+      from: 'old';
+      extents: readonly Extent[];
+      /** The old extents hold zisofs data (attrs.size is the uncompressed size): the new record carries a ZF entry. */
+      zisofs?: ZisofsInfo;
+    }
   /** A file in the staging directory, streamed into the new session. */
   | { from: 'local'; path: string | Buffer };
 

@@ -1,10 +1,21 @@
 // Rock Ridge System Use fields of one directory record (RRIP 1.12 4.1, SUSP 1.12 5.1 CE continuation areas).
 
+import { writeBoth32 } from '../iso9660/both-endian';
 import { directoryRecordLength, MAX_DIRECTORY_RECORD_LENGTH } from '../iso9660/directory-record';
-import { encodeNm, encodePn, encodePx, encodeSl, encodeTf, RRIP_1_12_EXTENSION } from '../iso9660/rrip';
-import { CE_ENTRY_LENGTH, encodeContinuation, encodeExtensionReference, encodeSharingProtocol } from '../iso9660/susp';
+import { encodeNm, encodePn, encodePx, encodeSl, encodeTf, RRIP_1_12_EXTENSION, type ZisofsInfo } from '../iso9660/rrip';
+import { CE_ENTRY_LENGTH, encodeContinuation, encodeExtensionReference, encodeSharingProtocol, encodeSuspEntry } from '../iso9660/susp';
 import { BLOCK_SIZE } from '../medium/medium';
 import type { PlannedNode } from './plan';
+
+/** zisofs ZF entry (libisofs / Linux fs/isofs/rock.c): algorithm, header size / 4, log2 block size, uncompressed size. */
+export function encodeZf(zf: ZisofsInfo): Buffer {
+  const data = Buffer.alloc(12);
+  data.write(zf.algorithm.slice(0, 2), 0, 'latin1');
+  data[2] = zf.headerSizeDiv4;
+  data[3] = zf.log2BlockSize;
+  writeBoth32(data, 4, zf.uncompressedSize);
+  return encodeSuspEntry('ZF', 1, data);
+}
 
 export type RecordRole = 'self' | 'parent' | 'child';
 
@@ -18,6 +29,7 @@ export function rockRidgeEntries(node: PlannedNode, role: RecordRole, isRootSelf
   if (a.kind === 'chardev' || a.kind === 'blockdev') out.push(encodePn(a.rdev));
   if (role === 'child') out.push(...encodeNm(node.entry.name));
   if (a.kind === 'symlink') out.push(...encodeSl(node.entry.symlinkTarget ?? Buffer.alloc(0)));
+  if (node.content?.from === 'old' && node.content.zisofs && a.kind === 'file') out.push(encodeZf(node.content.zisofs));
   // ER is long: it is appended last so that it lands in a continuation area, keeping "." small.
   if (isRootSelf) out.push(encodeExtensionReference(RRIP_1_12_EXTENSION));
   return out;

@@ -1,5 +1,6 @@
 // Walks the merged tree (lower + overlay): the engine's SourceTree for the next session, and the list of changes.
 
+import { oldContentOf } from '../engine/from-lower';
 import type { SourceEntry, SourceTree } from '../engine/source-tree';
 import type { NodeAttributes, NodeKind } from '../tree/node';
 import { isClutterName } from './names';
@@ -63,7 +64,7 @@ export async function buildMergedTree(
       entry.symlinkTarget = rec.symlinkTarget;
     } else if (rec.kind === 'file') {
       if (rec.nlink > 1) entry.linkId = rec.ino.toString(10);
-      if (rec.content === 'lower' && node.lower !== undefined) entry.content = { from: 'old', extents: node.lower.extents };
+      if (rec.content === 'lower' && node.lower !== undefined) entry.content = oldContentOf(node.lower, path.map((p) => p.toString('utf8')).join('/'));
       else if (rec.content === 'whole') entry.content = { from: 'local', path: dataPath(rec.ino) };
     }
     return entry;

@@ -1,6 +1,7 @@
 // A read-only directory tree of one session, as the overlay and the engine see it.
 // Implemented by the ISO 9660 reader (src/tree/iso-volume.ts); names and link targets are raw bytes.
 
+import type { ZisofsInfo } from '../iso9660/rrip';
 import type { Extent, NodeAttributes } from './node';
 
 export interface LowerNode {
@@ -15,6 +16,8 @@ export interface LowerNode {
   readonly symlinkTarget?: Buffer;
   /** True when the data is zisofs-compressed on the medium (reads decompress; extents hold the compressed form). */
   readonly compressed?: boolean;
+  /** The ZF parameters of compressed data (set with `compressed`), so a new session can carry the entry over. */
+  readonly zisofs?: ZisofsInfo;
 }
 
 export interface LowerTree {
