@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, type ExitName, EXIT } from './exit-codes';
+import { daemonEnv, daemonNodeFlags } from './address-space';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'discfs');
 /** A mount of a large or slow medium may take a while; beyond this something is wrong. */
@@ -16,10 +17,10 @@ function exitNameOf(code: number): ExitName {
 /** Resolves once the daemon reports the mount live; rejects with the daemon's own one-line error. */
 export function startDaemon(argv: string[], logFile: string): Promise<{ pid: number; notices: string[] }> {
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [BIN, ...argv, '--ready-fd', '3'], {
+  const child = spawn(process.execPath, [...daemonNodeFlags(), BIN, ...argv, '--ready-fd', '3'], {
     detached: true,
     stdio: ['ignore', log, log, 'pipe'],
-    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    env: daemonEnv(),
   });
   fs.closeSync(log);
   return new Promise((resolve, reject) => {

@@ -6,6 +6,8 @@ import { describeError } from './describe-error';
 import { mountCommand } from './commands/mount';
 import { sessionsCommand } from './commands/sessions';
 import { unmountCommand } from './commands/unmount';
+import { statusCommand } from './commands/status';
+import { infoCommand } from './commands/info';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
@@ -20,6 +22,8 @@ export function buildParser(argv: string[]) {
     .command(mountCommand)
     .command(unmountCommand)
     .command(sessionsCommand)
+    .command(statusCommand)
+    .command(infoCommand)
     .completion('completion', 'print a bash/zsh completion script')
     .demandCommand(1, 'name a command')
     .strict()

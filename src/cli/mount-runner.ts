@@ -16,12 +16,15 @@ import { explainNoFileSystem, openSource } from './open-source';
 import { logFileFor } from './paths';
 import { startDaemon } from './background';
 import { createLog, type Log } from './log';
-import { commitOverlay, discardOverlay, planOverlay } from '../commit/commit-overlay';
-import { EventHub, runtimePaths, type DaemonRequest } from '../commit/control';
+import { commitOverlay, discardOverlay, planOverlay, type CommitOutcome, type CommitPlan } from '../commit/commit-overlay';
+import { EventHub, runtimePaths, type DaemonEvent, type DaemonRequest } from '../commit/control';
+import { inhibitSuspend } from './inhibit';
+import { saveLastResult } from './last-result';
 import { defaultStagingDir, identityOf } from '../commit/staging-location';
 import { capacityBlocks, inspectImage, type MediaKind } from '../engine/growing-image';
 import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
 import { emptyMedium } from '../medium/empty-medium';
+import { needsLowMemoryRelaunch, relaunchWithDaemonSettings } from './address-space';
 
 /** New images stand for a 4.7 GB DVD±R unless --media says otherwise. */
 const DEFAULT_MEDIA: MediaKind = 'dvd';
@@ -58,7 +61,7 @@ async function checkTarget(mountpoint: string): Promise<void> {
   if (fs.readdirSync(mountpoint).length > 0) throw new CliError('mountpointNotEmpty', `mountpoint ${mountpoint} is not empty`);
 }
 
-async function openTree(req: MountRequest, medium: Medium): Promise<IsoVolume> {
+export async function openTree(req: MountRequest, medium: Medium): Promise<IsoVolume> {
   return openVolume(medium, { session: req.session, sessionStarts: req.sessionStarts, view: req.view }).catch((e) => explainNoFileSystem(medium, e));
 }
 
@@ -70,9 +73,35 @@ interface Mounted {
   describe: string;
 }
 
-/** Requests `discfs unmount` sends before it unmounts: --dry-run asks for the plan, --discard marks the end. */
-function requestHandler(req: MountRequest, mounted: Mounted, state: { discard: boolean }) {
+/** What the daemon remembers between a client's requests and the end of the mount. */
+interface EndState {
+  discard: boolean;
+  /** Aborts the commit (op 'abort', Ctrl-C in `discfs unmount`); created at mount so an early abort still counts. */
+  abort: AbortController;
+}
+
+export interface DaemonStatus {
+  source: string;
+  mountpoint: string;
+  readOnly: boolean;
+  log?: string;
+  committing: boolean;
+  plan?: CommitPlan;
+}
+
+/** Requests clients send over the control socket: plan/status (the live overlay), discard at the end, abort. */
+function requestHandler(req: MountRequest, mounted: Mounted, state: EndState, log: Log, committing: () => boolean) {
   return async (r: DaemonRequest): Promise<unknown> => {
+    if (r.op === 'status') {
+      const base: DaemonStatus = { source: req.source, mountpoint: req.mountpoint, readOnly: req.readOnly, log: log.file, committing: committing() };
+      if (!mounted.live || committing()) return base;
+      return { ...base, plan: await planOverlay(mounted.live, req.source, req.media ?? DEFAULT_MEDIA) };
+    }
+    if (r.op === 'abort') {
+      log.info('abort requested: the commit stops at the next buffer, the image is restored');
+      state.abort.abort(new Error('aborted by the user'));
+      return { aborting: true };
+    }
     if (!mounted.live) throw new Error('a read-only mount has nothing to commit');
     if (r.op === 'plan') return planOverlay(mounted.live, req.source, req.media ?? DEFAULT_MEDIA);
     state.discard = true;
@@ -80,22 +109,28 @@ function requestHandler(req: MountRequest, mounted: Mounted, state: { discard: b
   };
 }
 
-async function openWritable(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<Mounted> {
+/** The overlay of a writable mount of `req.source`: its staging dir is keyed by the medium's newest session. */
+export async function writableOverlayOptions(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined): Promise<{ options: OverlayOptions; byPath: boolean }> {
   const state = await inspectImage(req.source);
   const capacity = capacityBlocks(req.media ?? DEFAULT_MEDIA, state);
   const id = await identityOf(medium ?? emptyMedium(req.source), volume?.session.startLba, req.source);
-  const stagingDir = req.staging ?? defaultStagingDir(id);
   const options: OverlayOptions = {
-    stagingDir,
+    stagingDir: req.staging ?? defaultStagingDir(id),
     identity: id.identity,
     lower: volume ?? null,
     owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     keepOwners: req.keepOwners,
     capacity: { blocks: capacity, freeBlocks: Math.max(0, capacity - state.nextStart) },
   };
+  return { options, byPath: id.byPath };
+}
+
+async function openWritable(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<Mounted> {
+  const { options, byPath } = await writableOverlayOptions(req, medium, volume);
+  const stagingDir = options.stagingDir;
   const overlay = await OverlayFs.open(options);
   const pending = await overlay.changes();
-  if (pending.length > 0) log.notice(`resuming ${pending.length} staged change(s) from ${stagingDir}${id.byPath ? ' (a blank medium, matched by its path)' : ''}`);
+  if (pending.length > 0) log.notice(`resuming ${pending.length} staged change(s) from ${stagingDir}${byPath ? ' (a blank medium, matched by its path)' : ''}`);
   const what = volume ? `session ${volume.session.number} (${volume.view})` : 'a blank medium';
   return { fs: overlay, overlay: options, live: overlay, describe: `${what} with a writable overlay in ${stagingDir}` };
 }
@@ -103,6 +138,7 @@ async function openWritable(req: MountRequest, medium: Medium | undefined, volum
 async function buildFilesystem(req: MountRequest, medium: Medium | undefined, log: Log): Promise<Mounted> {
   const volume = medium && medium.blocks > 0 ? await openTree(req, medium) : undefined;
   for (const w of volume?.warnings ?? []) log.warn(w);
+  if (volume) volume.onWarning = (w) => log.warn(w);
   if (!req.readOnly) return openWritable(req, medium, volume, log);
   if (!volume || !medium) throw new CliError('noFileSystem', `${req.source} is blank: nothing to show read-only`);
   return { fs: new SessionFs(volume, { mediumBlocks: medium.blocks }), describe: `session ${volume.session.number} (${volume.view}) read-only` };
@@ -126,33 +162,67 @@ function report(readyFd: number | undefined, message: object): void {
   }
 }
 
-async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hub: EventHub, log: Log): Promise<void> {
-  log.info('unmounted by request: committing the staged changes');
+/** Test hook: a synchronous pause per progress report, so a test can abort a commit in the middle of its data. */
+function progressDelay(): (() => void) | undefined {
+  const ms = Number(process.env.DISCFS_TEST_PROGRESS_DELAY_MS ?? '');
+  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return () => void Atomics.wait(cell, 0, 0, Math.min(ms, 1000));
+}
+
+function outcomeMessage(outcome: CommitOutcome, seconds: number): string {
+  if (outcome.kind === 'nothing') return 'nothing staged: no new session written';
+  const s = outcome.summary;
+  const r = outcome.result;
+  const counts = `${s.added} added, ${s.changed} changed, ${s.deleted} deleted, ${s.renamed} renamed`;
+  return `session ${r.sessionNumber} written at LBA ${r.startLba} (${r.sessionBlocks} blocks, ${counts}) and verified in ${seconds.toFixed(1)} s`;
+}
+
+function finalEvent(outcome: CommitOutcome, message: string): DaemonEvent {
+  if (outcome.kind === 'nothing') return { event: 'result', ok: true, exit: EXIT.ok, message };
+  const r = outcome.result;
+  return { event: 'result', ok: true, exit: EXIT.ok, message, session: r.sessionNumber, startLba: r.startLba, blocks: r.sessionBlocks };
+}
+
+async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hub: EventHub, log: Log, signal: AbortSignal): Promise<DaemonEvent> {
+  log.info('unmounted: committing the staged changes');
   const t0 = Date.now();
+  const delay = progressDelay();
+  const awake = inhibitSuspend(`writing a session to ${req.source}`, (m) => log.info(m));
   try {
     const outcome = await commitOverlay({
       imagePath: req.source,
       overlay,
       media: req.media ?? DEFAULT_MEDIA,
-      onProgress: (p) => hub.send({ event: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+      signal,
+      onProgress: (p) => {
+        hub.send({ event: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
+        delay?.();
+      },
     });
-    const s = outcome.summary;
-    const counts = `${s.added} added, ${s.changed} changed, ${s.deleted} deleted, ${s.renamed} renamed`;
-    if (outcome.kind === 'nothing') {
-      hub.send({ event: 'result', ok: true, exit: EXIT.ok, message: 'nothing staged: no new session written' });
-      log.info('nothing staged: no new session written');
-      return;
-    }
-    const r = outcome.result;
-    const message = `session ${r.sessionNumber} written at LBA ${r.startLba} (${r.sessionBlocks} blocks, ${counts}) and verified in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    const message = outcomeMessage(outcome, (Date.now() - t0) / 1000);
     log.info(message);
-    hub.send({ event: 'result', ok: true, exit: EXIT.ok, message, session: r.sessionNumber, startLba: r.startLba, blocks: r.sessionBlocks });
+    return finalEvent(outcome, message);
   } catch (e) {
     const { exit, message } = describeError(e);
     const code = exit === 'internal' ? EXIT.commitFailed : EXIT[exit];
-    log.warn(`commit failed: ${message}; the staged changes are kept in ${overlay.stagingDir}`);
-    hub.send({ event: 'result', ok: false, exit: code, message: `commit failed: ${message}; the staged changes are kept` });
+    const what = exit === 'aborted' ? `commit aborted: ${message}` : `commit failed: ${message}`;
+    log.warn(`${what}; the staged changes are kept in ${overlay.stagingDir}`);
     process.exitCode = code;
+    return { event: 'result', ok: false, exit: code, message: `${what}; the staged changes are kept` };
+  } finally {
+    awake.release();
+  }
+}
+
+/** Sends the daemon's last word to listeners and keeps it for `discfs status`. */
+function announce(req: MountRequest, hub: EventHub, log: Log, e: DaemonEvent, committed: boolean): void {
+  hub.send(e);
+  if (!committed || e.event !== 'result') return;
+  try {
+    saveLastResult({ source: req.source, mountpoint: req.mountpoint, at: new Date().toISOString(), ok: e.ok, exit: e.exit, message: e.message, session: e.session, log: log.file });
+  } catch (err) {
+    log.warn(`cannot record the result for discfs status: ${(err as Error).message}`);
   }
 }
 
@@ -162,7 +232,8 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
   let medium: Medium | undefined;
   let mounted: Mounted;
   let hub: EventHub;
-  const endState = { discard: false };
+  const endState: EndState = { discard: false, abort: new AbortController() };
+  let committing = false;
   try {
     await checkTarget(req.mountpoint);
     medium = await openMedium(req);
@@ -182,7 +253,7 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
     hub = await EventHub.listen(
       runtimePaths(req.mountpoint),
       { event: 'mounted', pid: process.pid, source: req.source, mountpoint: req.mountpoint, readOnly: req.readOnly, log: log.file },
-      requestHandler(req, mounted, endState),
+      requestHandler(req, mounted, endState, log, () => committing),
     );
     log.info(`mounted ${req.source}: ${mounted.describe} on ${req.mountpoint}`);
   } catch (e) {
@@ -198,17 +269,23 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
   if (mounted.overlay && endState.discard) {
     await discardOverlay(mounted.overlay);
     log.info(`unmounted ${req.mountpoint}; the staged changes were discarded`);
-    hub.send({ event: 'result', ok: true, exit: EXIT.ok, message: 'unmounted; the staged changes were discarded' });
-  } else if (mounted.overlay && end.external) await commitAfterUnmount(req, mounted.overlay, hub, log);
-  else {
+    announce(req, hub, log, { event: 'result', ok: true, exit: EXIT.ok, message: 'unmounted; the staged changes were discarded' }, true);
+  } else if (mounted.overlay && end.external) {
+    committing = true;
+    announce(req, hub, log, await commitAfterUnmount(req, mounted.overlay, hub, log, endState.abort.signal), true);
+  } else {
     const kept = mounted.overlay ? '; the staged changes are kept for the next mount' : '';
     log.info(`unmounted ${req.mountpoint}${kept}`);
-    hub.send({ event: 'result', ok: true, exit: EXIT.ok, message: `unmounted without committing${kept}` });
+    announce(req, hub, log, { event: 'result', ok: true, exit: EXIT.ok, message: `unmounted without committing${kept}` }, false);
   }
   await hub.close();
 }
 
 export async function runMount(req: MountRequest, opts: RunOptions): Promise<void> {
+  if (opts.foreground && opts.readyFd === undefined && needsLowMemoryRelaunch()) {
+    process.exitCode = await relaunchWithDaemonSettings(opts.argv);
+    return;
+  }
   if (opts.foreground || opts.readyFd !== undefined) return runForeground(req, opts);
   await checkTarget(req.mountpoint);
   const logFile = logFileFor(req.mountpoint);

@@ -14,8 +14,11 @@ export type DaemonEvent =
   | { event: 'result'; ok: boolean; exit: number; message: string; session?: number; startLba?: number; blocks?: number }
   | { event: 'reply'; op: string; ok: boolean; data?: unknown; message?: string };
 
-/** What a client may ask the daemon before it unmounts. */
-export type DaemonRequest = { op: 'plan' } | { op: 'discard' };
+/**
+ * What a client may ask the daemon: the plan of the next commit, its status (staged changes + plan), to discard at
+ * the end instead of committing, or to abort a commit under way (the image is left as it was, the overlay kept).
+ */
+export type DaemonRequest = { op: 'plan' } | { op: 'status' } | { op: 'discard' } | { op: 'abort' };
 export type RequestHandler = (req: DaemonRequest) => Promise<unknown>;
 
 export interface RuntimePaths {
@@ -23,9 +26,33 @@ export interface RuntimePaths {
   info: string;
 }
 
+export function runDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateDir(env), 'run');
+}
+
+/** The 'mounted' records of every daemon that is (or was, if it died) running: the run/*.json files. */
+export function listMountRecords(env: NodeJS.ProcessEnv = process.env): Extract<DaemonEvent, { event: 'mounted' }>[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(runDir(env)).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: Extract<DaemonEvent, { event: 'mounted' }>[] = [];
+  for (const n of names) {
+    try {
+      const e = JSON.parse(fs.readFileSync(path.join(runDir(env), n), 'utf8')) as DaemonEvent;
+      if (e.event === 'mounted') out.push(e);
+    } catch {
+      // A record being written or removed right now.
+    }
+  }
+  return out;
+}
+
 /** Socket names are hashed: sun_path holds only 108 bytes. */
 export function runtimePaths(mountpoint: string, env: NodeJS.ProcessEnv = process.env): RuntimePaths {
-  const dir = path.join(stateDir(env), 'run');
+  const dir = runDir(env);
   const key = createHash('sha256').update(path.resolve(mountpoint)).digest('hex').slice(0, 20);
   return { socket: path.join(dir, `${key}.sock`), info: path.join(dir, `${key}.json`) };
 }

@@ -45,6 +45,22 @@ function renderPlan(p: CommitPlan): string {
   return lines.join('\n');
 }
 
+/**
+ * Ctrl-C while the daemon commits asks it to abort (the image is restored, the overlay kept) instead of killing this
+ * command: the daemon is in its own session, so the terminal's SIGINT never reaches it.
+ */
+function abortOnInterrupt(conn: DaemonConnection, json: boolean): () => void {
+  let asked = false;
+  const onInt = () => {
+    if (!json) process.stderr.write(asked ? '\ndiscfs: still aborting, waiting for the daemon\n' : '\ndiscfs: aborting the commit...\n');
+    if (asked) return;
+    asked = true;
+    conn.request({ op: 'abort' }).catch(() => undefined);
+  };
+  process.on('SIGINT', onInt);
+  return () => void process.off('SIGINT', onInt);
+}
+
 async function follow(conn: DaemonConnection, mnt: string, json: boolean, onEvent: { handler?: (e: DaemonEvent) => void }): Promise<number> {
   const bar = new ProgressLine(process.stdout);
   let result: Extract<DaemonEvent, { event: 'result' }> | undefined;
@@ -53,8 +69,13 @@ async function follow(conn: DaemonConnection, mnt: string, json: boolean, onEven
     else if (e.event === 'progress') bar.update(e);
     if (e.event === 'result') result = e;
   };
-  fuseUnmount(mnt);
-  await conn.closed;
+  const stopAbort = abortOnInterrupt(conn, json);
+  try {
+    fuseUnmount(mnt);
+    await conn.closed;
+  } finally {
+    stopAbort();
+  }
   if (!result) throw new CliError('commitFailed', `the daemon of ${mnt} ended without a result; see its log`);
   if (!json) {
     if (result.session !== undefined || !result.ok) bar.finish(result.ok);
