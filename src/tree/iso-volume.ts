@@ -135,9 +135,19 @@ export class IsoVolume implements LowerTree {
     this.loader.claimDirectory(root);
   }
 
+  /**
+   * Called with each warning as it is found. Directories are read lazily, so most defects surface while the
+   * mount is being used, long after openVolume returned: the daemon logs them through this.
+   */
+  onWarning?: (warning: string) => void;
+
   warn(path: string, what: string): void {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`${path}: ${what}`);
-    else if (this.warnings.length === MAX_WARNINGS) this.warnings.push('further warnings suppressed');
+    let line: string | undefined;
+    if (this.warnings.length < MAX_WARNINGS) line = `${path}: ${what}`;
+    else if (this.warnings.length === MAX_WARNINGS) line = 'further warnings suppressed';
+    if (line === undefined) return;
+    this.warnings.push(line);
+    this.onWarning?.(line);
   }
 
   list(dir: LowerNode): Promise<readonly LowerNode[]> {
