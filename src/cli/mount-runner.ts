@@ -265,7 +265,7 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
   report(opts.readyFd, { ready: true, pid: process.pid, notices: log.notices });
   unmountOnSignals(handle, { log: (m) => log.info(m) });
   const end = await handle.ended;
-  await medium?.close().catch(() => undefined);
+  // The medium stays open through the commit: completing a chunked copy-up reads the old session's bytes.
   if (mounted.overlay && endState.discard) {
     await discardOverlay(mounted.overlay);
     log.info(`unmounted ${req.mountpoint}; the staged changes were discarded`);
@@ -278,6 +278,7 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
     log.info(`unmounted ${req.mountpoint}${kept}`);
     announce(req, hub, log, { event: 'result', ok: true, exit: EXIT.ok, message: `unmounted without committing${kept}` }, false);
   }
+  await medium?.close().catch(() => undefined);
   await hub.close();
 }
 

@@ -2,11 +2,13 @@
 // XDG_STATE_HOME, so staging, logs and sockets never touch the user's state; cleanup() always unmounts
 // (lazily if it must), kills leftover daemons and removes the sandbox, so call it from an `after` hook.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run, type ExecResult } from './exec';
 import { runtimePaths } from '../../src/commit/control';
+import { diffListings, listTree, type Entry } from './listing';
 
 export const DISCFS_BIN = path.join(__dirname, '..', '..', '..', 'bin', 'discfs');
 const MOUNT_TIMEOUT_MS = 30_000;
@@ -158,4 +160,85 @@ export function sh(sandbox: MountSandbox, script: string, options: CliOptions & 
     cwd: options.cwd,
     okCodes: options.okCodes,
   });
+}
+
+/**
+ * A mount listing compared with a plain-directory listing after the same operations. Directory mtimes that both
+ * sides set to "now" during the operation may fall in different seconds: those within `nowSlackS` of the wall clock
+ * on both sides count as equal; every other field (and every other mtime) must match exactly.
+ */
+export function mirrorDiff(expected: readonly Entry[], actual: readonly Entry[], nowSlackS = 60): string[] {
+  const now = Math.floor(Date.now() / 1000);
+  const recent = (e: Entry | undefined) => e?.mtime !== undefined && Math.abs(now - e.mtime) <= nowSlackS;
+  const got = new Map(actual.map((e) => [e.path, e]));
+  const relaxed = expected.map((e) => (e.type === 'dir' && recent(e) && recent(got.get(e.path)) ? { ...e, mtime: undefined } : e));
+  return diffListings(relaxed, actual);
+}
+
+/** Lists a plain directory and a mount and asserts they are equal (see mirrorDiff). */
+export async function assertSameTree(plain: string, mounted: string, what: string): Promise<Entry[]> {
+  const [want, got] = await Promise.all([listTree(plain), listTree(mounted)]);
+  const diff = mirrorDiff(want, got);
+  if (diff.length > 0) throw new Error(`${what}: the mount differs from the plain directory:\n${diff.join('\n')}`);
+  return got;
+}
+
+/** Every sample entry gets this mtime unless it needs its own. */
+export const SAMPLE_MTIME = 1_600_000_000;
+export const BIG_FILE_SIZE = 12 * 1024 * 1024;
+
+/** Deterministic bytes: each 8-byte word holds its own offset plus a seed, so a misplaced range shows up. */
+export function patternBytes(size: number, seed: number): Buffer {
+  const buf = Buffer.alloc(size);
+  for (let off = 0; off + 8 <= size; off += 8) buf.writeBigUInt64LE(BigInt(off + seed), off);
+  return buf;
+}
+
+/**
+ * The tree of an "old session": files, directories, a symlink, two hard-linked names, a FIFO and a 12 MiB file,
+ * all with fixed modes and mtimes.
+ */
+export function writeLowerTree(root: string): void {
+  const file = (rel: string, data: string | Buffer, mode = 0o644) => {
+    const p = path.join(root, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, data);
+    fs.chmodSync(p, mode);
+  };
+  file('old/notes.txt', 'version 1\n');
+  file('old/keep.txt', 'keep me\n', 0o600);
+  file('old/dir1/x', 'x\n');
+  file('old/dir1/sub/z', 'z\n', 0o755);
+  file('old/dir2/p', 'p'.repeat(5000));
+  file('old/dir2/q', 'q\n');
+  file('old/hard1', 'shared by two names\n');
+  fs.linkSync(path.join(root, 'old/hard1'), path.join(root, 'old/dir2/hard2'));
+  fs.symlinkSync('notes.txt', path.join(root, 'old/link'));
+  file('victim.txt', 'to be replaced\n');
+  file('big.bin', patternBytes(BIG_FILE_SIZE, 7));
+  execFileSync('mkfifo', [path.join(root, 'old/fifo')]);
+  pinTimes(root, SAMPLE_MTIME);
+}
+
+/** Sets atime and mtime of every entry under root (symlinks themselves included), deepest first. */
+export function pinTimes(root: string, sec: number): void {
+  execFileSync('find', [root, '-depth', '-exec', 'touch', '-h', '-d', `@${sec}`, '{}', '+']);
+}
+
+/** A one-session image of `tree` made by xorriso (Rock Ridge with inode numbers, so hard links survive). */
+export function xorrisoImage(tree: string, image: string, env: NodeJS.ProcessEnv): void {
+  execFileSync('xorriso', ['-no_rc', '-hardlinks', 'on', '-dev', image, '-joliet', 'on', '-map', tree, '/', '-commit'], {
+    env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000,
+  });
+}
+
+/** Bytes actually allocated by the staged content files of every staging dir of the sandbox. */
+export function stagedDataBytes(sandbox: MountSandbox): number {
+  const stagingRoot = path.join(sandbox.env.XDG_STATE_HOME ?? '', 'discfs', 'staging');
+  let total = 0;
+  for (const key of fs.existsSync(stagingRoot) ? fs.readdirSync(stagingRoot) : []) {
+    const data = path.join(stagingRoot, key, 'data');
+    for (const name of fs.existsSync(data) ? fs.readdirSync(data) : []) total += fs.statSync(path.join(data, name)).blocks * 512;
+  }
+  return total;
 }
