@@ -8,6 +8,7 @@ PKGS=(
   xorriso genisoimage libarchive-tools # oracles: xorriso/osirrox, genisoimage/isoinfo, bsdtar
   util-linux procps                    # setpriv, prlimit, ps
   libglib2.0-bin                       # gio (file-manager trash behaviour)
+  rsync git                            # clients the overlay tests run on a mount
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
