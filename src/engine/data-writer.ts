@@ -17,8 +17,17 @@ export interface Progress {
   bytesTotal: number;
 }
 
+/**
+ * Where session blocks go, by byte position: an image file's FileHandle, or a drive's sequential writer
+ * (src/drive/sequential-writer.ts), which takes the writes in ascending order only.
+ */
+export interface BlockTarget {
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<unknown>;
+  sync(): Promise<void>;
+}
+
 export interface WriteContext {
-  image: fs.FileHandle;
+  image: BlockTarget;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -50,18 +59,60 @@ async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, 
   }
 }
 
-/** Writes every new (local) file of the layout at its planned LBA. */
+/** Reads a whole small file into its own block-padded buffer, checking the planned size. */
+async function readSmall(source: string | Buffer, bytes: number): Promise<Buffer> {
+  const input = await fs.open(source, 'r');
+  try {
+    const buf = Buffer.alloc(Math.ceil(bytes / BLOCK_SIZE) * BLOCK_SIZE);
+    // One byte more than planned shows a file that grew; fewer shows one that shrank.
+    const probe = Buffer.alloc(1);
+    const { bytesRead } = await input.read(buf, 0, bytes, 0);
+    const { bytesRead: extra } = await input.read(probe, 0, 1, bytes);
+    if (bytesRead !== bytes || extra !== 0) throw new DiscfsError('ENGINE_SOURCE_CHANGED', `${source.toString()} is no longer ${bytes} bytes`, { path: source.toString() });
+    return buf;
+  } finally {
+    await input.close();
+  }
+}
+
+/** Small files read ahead while earlier ones are written: open/read/close latency, not bandwidth, bounds small files. */
+const READ_AHEAD_FILES = 16;
+
+/**
+ * Writes every new (local) file of the layout at its planned LBA, in ascending order (a drive's sequential writer
+ * takes nothing else). Files up to one buffer are read ahead (at most READ_AHEAD_FILES buffers in memory).
+ */
 export async function writeData(ctx: WriteContext, layout: SessionLayout): Promise<void> {
   const bytesTotal = layout.newData.reduce((n, d) => n + d.bytes, 0);
   let bytesDone = 0;
+  const report = (n: number): void => {
+    bytesDone += n;
+    ctx.onProgress?.({ phase: 'data', bytesDone, bytesTotal });
+  };
   const buffer = Buffer.alloc(COPY_BUFFER_BYTES);
+  const ahead = new Map<number, Promise<Buffer | undefined>>();
+  const sourceOf = (i: number): string | Buffer => {
+    const c = layout.newData[i].node.content;
+    if (c?.from !== 'local') throw new Error(`internal: ${displayPath(layout.newData[i].node.path)} has no local content`);
+    return c.path;
+  };
+  const start = (i: number): void => {
+    const d = layout.newData[i];
+    const p = d.bytes <= COPY_BUFFER_BYTES ? readSmall(sourceOf(i), d.bytes) : Promise.resolve(undefined);
+    p.catch(() => undefined); // awaited in order below; a failure ahead must not count as unhandled meanwhile
+    ahead.set(i, p);
+  };
   ctx.onProgress?.({ phase: 'data', bytesDone, bytesTotal });
-  for (const d of layout.newData) {
-    const c = d.node.content;
-    if (c?.from !== 'local') throw new Error(`internal: ${displayPath(d.node.path)} has no local content`);
-    await copyOne(ctx, c.path, d.lba, d.bytes, buffer, (n) => {
-      bytesDone += n;
-      ctx.onProgress?.({ phase: 'data', bytesDone, bytesTotal });
-    });
+  let started = 0;
+  for (let i = 0; i < layout.newData.length; i++) {
+    throwIfAborted(ctx.signal);
+    for (; started < Math.min(layout.newData.length, i + READ_AHEAD_FILES); started++) start(started);
+    const d = layout.newData[i];
+    const small = await ahead.get(i);
+    ahead.delete(i);
+    if (small) {
+      await ctx.image.write(small, 0, small.length, d.lba * BLOCK_SIZE);
+      report(d.bytes);
+    } else await copyOne(ctx, sourceOf(i), d.lba, d.bytes, buffer, report);
   }
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { NodeAttributes, NodeKind, Timespec } from '../tree/node';
+import { FILE_CONCURRENCY, mapLimited } from './pool';
 import type { SourceEntry, SourceTree } from './source-tree';
 
 const NS_PER_SEC = 1_000_000_000n;
@@ -53,8 +54,7 @@ async function entryFromPath(path: Buffer, name: Buffer): Promise<SourceEntry> {
   switch (attrs.kind) {
     case 'dir': {
       const names = (await fs.readdir(path, { encoding: 'buffer' })).sort(Buffer.compare);
-      entry.children = [];
-      for (const child of names) entry.children.push(await entryFromPath(joinPath(path, child), child));
+      entry.children = await mapLimited(names, FILE_CONCURRENCY, (child) => entryFromPath(joinPath(path, child), child));
       break;
     }
     case 'symlink':

@@ -3,12 +3,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { openImageFile } from '../medium/image-file';
+import type { Medium } from '../medium/medium';
 import type { LowerNode, LowerTree } from '../tree/lower-tree';
 import { openVolume } from '../tree/iso-volume';
 import { DiscfsError } from '../util/errors';
 import { COPY_BUFFER_BYTES } from './data-writer';
 import type { PlannedDir, PlannedNode, PlannedTree } from './plan';
 import { isPlannedDir } from './plan';
+import { FILE_CONCURRENCY, forEachLimited } from './pool';
 import { displayPath } from './source-tree';
 
 async function hashLower(tree: LowerTree, node: LowerNode): Promise<string> {
@@ -58,6 +60,7 @@ async function verifyDir(tree: LowerTree, want: PlannedDir, got: LowerNode, prob
   const listed = await tree.list(got);
   if (listed.length !== want.isoChildren.length) problems.push(`${displayPath(want.path)}: ${listed.length} entries, wrote ${want.isoChildren.length}`);
   const byName = new Map(listed.map((n) => [n.name.toString('latin1'), n]));
+  const files: { child: PlannedNode; node: LowerNode }[] = [];
   for (const child of want.isoChildren) {
     const node = byName.get(child.entry.name.toString('latin1'));
     if (!node) {
@@ -66,24 +69,32 @@ async function verifyDir(tree: LowerTree, want: PlannedDir, got: LowerNode, prob
     }
     compareAttrs(child, node, problems);
     if (isPlannedDir(child)) await verifyDir(tree, child, node, problems);
-    else if (child.content?.from === 'local' && child.dataOwner) {
-      const [x, y] = await Promise.all([hashLocal(child.content.path), hashLower(tree, node)]);
-      if (x !== y) problems.push(`${displayPath(child.path)}: SHA-256 of the recorded data differs from the source`);
-    }
+    else if (child.content?.from === 'local' && child.dataOwner) files.push({ child, node });
   }
+  // Many small files: hashing a few at once hides the per-file open/read latency.
+  await forEachLimited(files, FILE_CONCURRENCY, async ({ child, node }) => {
+    const local = (child.content as { path: string | Buffer }).path;
+    const [x, y] = await Promise.all([hashLocal(local), hashLower(tree, node)]);
+    if (x !== y) problems.push(`${displayPath(child.path)}: SHA-256 of the recorded data differs from the source`);
+  });
 }
 
 /** Throws DiscfsError('ENGINE_VERIFY') listing every difference between the plan and what the reader sees. */
 export async function verifySession(imagePath: string, planned: PlannedTree): Promise<void> {
   const medium = await openImageFile(imagePath);
   try {
-    const tree = await openVolume(medium, { view: 'rr' });
-    const problems: string[] = [];
-    await verifyDir(tree, planned.root, tree.root, problems);
-    if (problems.length > 0) {
-      throw new DiscfsError('ENGINE_VERIFY', `verification of the new session failed:\n  ${problems.slice(0, 20).join('\n  ')}`, { problems });
-    }
+    await verifySessionOn(medium, planned);
   } finally {
     await medium.close();
+  }
+}
+
+/** The same check on any medium (a drive); `sessionStarts` names the sessions where no emulated TOC exists. */
+export async function verifySessionOn(medium: Medium, planned: PlannedTree, sessionStarts?: readonly number[]): Promise<void> {
+  const tree = await openVolume(medium, { view: 'rr', sessionStarts });
+  const problems: string[] = [];
+  await verifyDir(tree, planned.root, tree.root, problems);
+  if (problems.length > 0) {
+    throw new DiscfsError('ENGINE_VERIFY', `verification of the new session failed:\n  ${problems.slice(0, 20).join('\n  ')}`, { problems });
   }
 }
