@@ -8,6 +8,7 @@ import { sessionsCommand } from './commands/sessions';
 import { unmountCommand } from './commands/unmount';
 import { statusCommand } from './commands/status';
 import { infoCommand } from './commands/info';
+import { mirrorCommand } from './commands/mirror';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
@@ -24,6 +25,7 @@ export function buildParser(argv: string[]) {
     .command(sessionsCommand)
     .command(statusCommand)
     .command(infoCommand)
+    .command(mirrorCommand)
     .completion('completion', 'print a bash/zsh completion script')
     .demandCommand(1, 'name a command')
     .strict()

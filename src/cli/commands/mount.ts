@@ -52,7 +52,7 @@ export const mountCommand: CommandModule<object, MountArgs> = {
       .option('read-only', { alias: 'r', type: 'boolean', describe: 'no overlay: show the session as it is' })
       .option('session', { type: 'number', describe: 'show session N (1 = oldest) instead of the newest; implies --read-only' })
       .option('foreground', { alias: 'f', type: 'boolean', describe: 'run the daemon in this process (Ctrl-C unmounts)' })
-      .option('o', { type: 'string', array: true, describe: 'FUSE mount options (e.g. -o allow_other)' })
+      .option('o', { type: 'string', array: true, nargs: 1, describe: 'FUSE mount options (e.g. -o allow_other)' })
       .option('staging', { type: 'string', describe: 'staging directory for the overlay (default: under $XDG_STATE_HOME/discfs)' })
       .option('keep-owners', { type: 'boolean', describe: 'show the uid/gid recorded on the disc instead of yours' })
       .option('create', { type: 'boolean', describe: 'create the image file as a blank disc if it does not exist' })
