@@ -19,6 +19,7 @@ import { createLog, type Log } from './log';
 import { commitOverlay, discardOverlay, planOverlay, type CommitOutcome, type CommitPlan } from '../commit/commit-overlay';
 import { EventHub, runtimePaths, type DaemonEvent, type DaemonRequest } from '../commit/control';
 import { inhibitSuspend } from './inhibit';
+import { checkFuse } from './preflight';
 import { saveLastResult } from './last-result';
 import { defaultStagingDir, identityOf } from '../commit/staging-location';
 import { capacityBlocks, inspectImage, type MediaKind } from '../engine/growing-image';
@@ -55,7 +56,8 @@ export interface RunOptions {
 /** Seconds the kernel may cache attributes of a read-only session (it never changes while mounted). */
 const READ_ONLY_CACHE_SECONDS = 3600;
 
-async function checkTarget(mountpoint: string): Promise<void> {
+async function checkTarget(mountpoint: string, options: readonly string[]): Promise<void> {
+  checkFuse(options);
   await cleanDeadMount(mountpoint);
   await checkMountpoint(mountpoint);
   if (fs.readdirSync(mountpoint).length > 0) throw new CliError('mountpointNotEmpty', `mountpoint ${mountpoint} is not empty`);
@@ -125,9 +127,23 @@ export async function writableOverlayOptions(req: MountRequest, medium: Medium |
   return { options, byPath: id.byPath };
 }
 
+/** The staging dir must take writes before anything is mounted: a failure later would lose the user's changes. */
+function ensureStagingWritable(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    const probe = path.join(dir, `.probe-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (e) {
+    throw new CliError('stagingNotWritable', `staging dir ${dir} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (choose another with --staging)`);
+  }
+}
+
 async function openWritable(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<Mounted> {
   const { options, byPath } = await writableOverlayOptions(req, medium, volume);
   const stagingDir = options.stagingDir;
+  ensureStagingWritable(stagingDir);
   const overlay = await OverlayFs.open(options);
   const pending = await overlay.changes();
   if (pending.length > 0) log.notice(`resuming ${pending.length} staged change(s) from ${stagingDir}${byPath ? ' (a blank medium, matched by its path)' : ''}`);
@@ -235,7 +251,7 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
   const endState: EndState = { discard: false, abort: new AbortController() };
   let committing = false;
   try {
-    await checkTarget(req.mountpoint);
+    await checkTarget(req.mountpoint, req.options);
     medium = await openMedium(req);
     mounted = await buildFilesystem(req, medium, log);
     handle = await serve(mounted.fs, req.mountpoint, {
@@ -288,7 +304,7 @@ export async function runMount(req: MountRequest, opts: RunOptions): Promise<voi
     return;
   }
   if (opts.foreground || opts.readyFd !== undefined) return runForeground(req, opts);
-  await checkTarget(req.mountpoint);
+  await checkTarget(req.mountpoint, req.options);
   const logFile = logFileFor(req.mountpoint);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const { notices } = await startDaemon(opts.argv, logFile);

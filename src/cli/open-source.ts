@@ -6,6 +6,7 @@ import type { Medium } from '../medium/medium';
 import { describeSniffed, sniff, SNIFF_BYTES } from '../medium/sniff';
 import { DiscfsError } from '../util/errors';
 import { CliError } from './exit-codes';
+import { deviceAccessHint } from './preflight';
 
 export async function openSource(source: string): Promise<Medium> {
   let st: fs.Stats;
@@ -13,7 +14,7 @@ export async function openSource(source: string): Promise<Medium> {
     st = fs.statSync(source);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES') throw new CliError('permissionDenied', `${source}: permission denied`);
+    if (code === 'EACCES') throw new CliError('permissionDenied', `${source}: permission denied (a directory on the way is not searchable by you)`);
     throw new CliError('sourceMissing', `${source}: no such image file or device`);
   }
   if (st.isDirectory()) throw new CliError('sourceMissing', `${source} is a directory, not an image file or device`);
@@ -24,7 +25,9 @@ export async function openSource(source: string): Promise<Medium> {
     return await openImageFile(source);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new CliError('permissionDenied', `${source}: permission denied`);
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new CliError('permissionDenied', st.isBlockDevice() || st.isCharacterDevice() ? deviceAccessHint(source) : `${source}: permission denied (not readable by you)`);
+    }
     throw e;
   }
 }
