@@ -22,6 +22,7 @@ export const EXIT = {
   notGrowable: 18,
   noSpace: 19,
   aborted: 20,
+  verifyFailed: 21,
 } as const;
 
 export type ExitName = keyof typeof EXIT;
@@ -48,6 +49,7 @@ export const EXIT_DESCRIPTIONS: Record<ExitName, string> = {
   notGrowable: 'the image cannot take a new session',
   noSpace: 'the new session does not fit on the medium',
   aborted: 'aborted by the user; nothing was changed',
+  verifyFailed: 'discfs verify found files that differ from their stored checksums',
 };
 
 /** An error the CLI reports as one line and a distinct exit code. */

@@ -6,6 +6,7 @@ import { describeError } from './describe-error';
 import { mountCommand } from './commands/mount';
 import { sessionsCommand } from './commands/sessions';
 import { unmountCommand } from './commands/unmount';
+import { verifyCommand } from './commands/verify';
 import { statusCommand } from './commands/status';
 import { infoCommand } from './commands/info';
 import { mirrorCommand } from './commands/mirror';
@@ -23,6 +24,7 @@ export function buildParser(argv: string[]) {
     .command(mountCommand)
     .command(unmountCommand)
     .command(sessionsCommand)
+    .command(verifyCommand)
     .command(statusCommand)
     .command(infoCommand)
     .command(mirrorCommand)

@@ -12,7 +12,10 @@ import { DEFAULT_SECTION_SIZE, layoutSession, type SessionLayout } from './layou
 import { planTree, type PlannedTree } from './plan';
 import type { SourceTree } from './source-tree';
 import { encodeDirectory, encodePathTables, TreeIndex } from './tree-writer';
+import { encodeSessionTable, previousChecksums, reserveChecksumTable, type ChecksumPlan } from './session-checksums';
+import { verifyStoredChecksums } from './stored-checksums';
 import { verifySession } from './verify';
+import { openImageFile } from '../medium/image-file';
 
 export interface CommitOptions {
   imagePath: string;
@@ -24,8 +27,8 @@ export interface CommitOptions {
   onProgress?: (p: Progress) => void;
   /** Checked between buffers until the header switch; an abort restores the image byte for byte. */
   signal?: AbortSignal;
-  /** Read the session back and compare (default true). */
-  verify?: boolean;
+  /** Read the session back and compare (default true); 'all' also re-reads unchanged data against the stored checksums. */
+  verify?: boolean | 'all';
   /** Multi-extent section size in bytes (default 4 GiB - 2048; tests use small ones). */
   sectionSize?: number;
   volumeId?: string;
@@ -68,6 +71,7 @@ interface Prepared {
   state: ImageState;
   planned: PlannedTree;
   layout: SessionLayout;
+  checksums: ChecksumPlan;
   report: SessionPlanReport;
 }
 
@@ -75,6 +79,7 @@ async function prepare(opts: CommitOptions): Promise<Prepared> {
   const state = await inspectImage(opts.imagePath);
   const planned = planTree({ ...opts.tree, bootRecord: opts.tree.bootRecord ?? state.bootRecord });
   const layout = layoutSession(planned, { start: state.nextStart, sectionSize: opts.sectionSize ?? DEFAULT_SECTION_SIZE });
+  const checksums = reserveChecksumTable(planned, layout, await previousChecksums(state));
   const endLba = state.nextStart + layout.size;
   const capacity = capacityBlocks(opts.media, state);
   const report: SessionPlanReport = {
@@ -87,7 +92,7 @@ async function prepare(opts: CommitOptions): Promise<Prepared> {
     capacityBlocks: capacity,
     freeBlocksAfter: capacity - endLba,
   };
-  return { state, planned, layout, report };
+  return { state, planned, layout, checksums, report };
 }
 
 /** Dry run: where the next session would go and how big it would be. Writes nothing. */
@@ -105,7 +110,7 @@ function refuseIfFull(p: Prepared, media: MediaKind | undefined): void {
   );
 }
 
-async function writeTree(ctx: WriteContext, layout: SessionLayout): Promise<void> {
+export async function writeTree(ctx: WriteContext, layout: SessionLayout): Promise<void> {
   const index = new TreeIndex(layout);
   const tables = [
     { at: layout.pathTables.iso, t: encodePathTables(layout.isoDirs) },
@@ -153,7 +158,11 @@ async function restore(image: fs.FileHandle, state: ImageState, undo: Undo): Pro
 async function writeSession(ctx: WriteContext, p: Prepared, now: Timespec, volumeId: string): Promise<void> {
   const start = p.layout.start;
   await ctx.image.write(Buffer.alloc(16 * BLOCK_SIZE), 0, 16 * BLOCK_SIZE, start * BLOCK_SIZE);
-  await writeData(ctx, p.layout);
+  const hashes = await writeData(ctx, p.layout);
+  if (p.layout.checksumTable) {
+    const table = encodeSessionTable(p.layout, p.checksums, hashes);
+    await ctx.image.write(table, 0, table.length, p.layout.checksumTable.lba * BLOCK_SIZE);
+  }
   await pauseIfAsked('data');
   ctx.onProgress?.({ phase: 'tree', bytesDone: 0, bytesTotal: p.layout.isoDirs.length + p.layout.jolietDirs.length });
   await writeTree(ctx, p.layout);
@@ -183,6 +192,20 @@ async function switchHead(ctx: WriteContext, p: Prepared, now: Timespec, volumeI
   await pauseIfAsked('head');
 }
 
+/** `--verify all`: every file of the new session, unchanged ones included, against the stored checksums. */
+async function verifyAllData(imagePath: string): Promise<void> {
+  const medium = await openImageFile(imagePath);
+  try {
+    const r = await verifyStoredChecksums(medium);
+    const problems = [...r.mismatches.map((m) => `${m}: SHA-256 differs from the stored checksum`), ...r.unreadable];
+    if (problems.length > 0) {
+      throw new DiscfsError('ENGINE_VERIFY', `verification of the data failed:\n  ${problems.slice(0, 20).join('\n  ')}`, { problems });
+    }
+  } finally {
+    await medium.close();
+  }
+}
+
 /** Appends the tree as a new session (growing mode) and returns where it went. */
 export async function commitSession(opts: CommitOptions): Promise<CommitResult> {
   const p = await prepare(opts);
@@ -207,5 +230,6 @@ export async function commitSession(opts: CommitOptions): Promise<CommitResult> 
   if (opts.verify === false) return { ...p.report, verified: false };
   opts.onProgress?.({ phase: 'verify', bytesDone: 0, bytesTotal: 1 });
   await verifySession(opts.imagePath, p.planned);
+  if (opts.verify === 'all') await verifyAllData(opts.imagePath);
   return { ...p.report, verified: true };
 }

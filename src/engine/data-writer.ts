@@ -1,9 +1,11 @@
 // Stage "write data": streams new file contents into the image in bounded buffers, block aligned and zero padded.
 
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { BLOCK_SIZE } from '../medium/medium';
 import { DiscfsError } from '../util/errors';
 import type { SessionLayout } from './layout';
+import type { PlannedNode } from './plan';
 import { displayPath } from './source-tree';
 
 /** One buffer's worth of copy: memory stays constant whatever the file sizes. */
@@ -36,7 +38,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DiscfsError('ENGINE_ABORTED', 'the commit was aborted; the image is unchanged', {}, { cause: signal.reason });
 }
 
-async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, bytes: number, buffer: Buffer, report: (n: number) => void): Promise<void> {
+async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, bytes: number, buffer: Buffer, report: (n: number) => void): Promise<Buffer> {
+  const hash = crypto.createHash('sha256');
   const input = await fs.open(source, 'r');
   try {
     const st = await input.stat();
@@ -49,6 +52,7 @@ async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, 
       if (bytesRead === 0) throw new DiscfsError('ENGINE_SOURCE_CHANGED', `${source.toString()} shrank while being written`, { path: source.toString() });
       // The last piece is padded to a whole block so the next file starts clean.
       const padded = done + bytesRead === bytes ? Math.ceil(bytesRead / BLOCK_SIZE) * BLOCK_SIZE : bytesRead;
+      hash.update(buffer.subarray(0, bytesRead));
       buffer.fill(0, bytesRead, padded);
       await ctx.image.write(buffer, 0, padded, lba * BLOCK_SIZE + done);
       done += bytesRead;
@@ -57,6 +61,7 @@ async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, 
   } finally {
     await input.close();
   }
+  return hash.digest();
 }
 
 /** Reads a whole small file into its own block-padded buffer, checking the planned size. */
@@ -82,7 +87,8 @@ const READ_AHEAD_FILES = 16;
  * Writes every new (local) file of the layout at its planned LBA, in ascending order (a drive's sequential writer
  * takes nothing else). Files up to one buffer are read ahead (at most READ_AHEAD_FILES buffers in memory).
  */
-export async function writeData(ctx: WriteContext, layout: SessionLayout): Promise<void> {
+export async function writeData(ctx: WriteContext, layout: SessionLayout): Promise<Map<PlannedNode, Buffer>> {
+  const hashes = new Map<PlannedNode, Buffer>();
   const bytesTotal = layout.newData.reduce((n, d) => n + d.bytes, 0);
   let bytesDone = 0;
   const report = (n: number): void => {
@@ -112,7 +118,9 @@ export async function writeData(ctx: WriteContext, layout: SessionLayout): Promi
     ahead.delete(i);
     if (small) {
       await ctx.image.write(small, 0, small.length, d.lba * BLOCK_SIZE);
+      hashes.set(d.node, crypto.createHash('sha256').update(small.subarray(0, d.bytes)).digest());
       report(d.bytes);
-    } else await copyOne(ctx, sourceOf(i), d.lba, d.bytes, buffer, report);
+    } else hashes.set(d.node, await copyOne(ctx, sourceOf(i), d.lba, d.bytes, buffer, report));
   }
+  return hashes;
 }

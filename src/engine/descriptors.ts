@@ -3,6 +3,7 @@
 import { encodeTerminator, encodeVolumeDescriptor } from '../iso9660/volume-descriptor';
 import type { Timespec } from '../tree/node';
 import type { SessionLayout } from './layout';
+import { writeMarker } from './checksum-table';
 import { rootRecordFor } from './tree-writer';
 
 export interface DescriptorOptions {
@@ -41,5 +42,6 @@ export function encodeDescriptorSet(layout: SessionLayout, opts: DescriptorOptio
     typeMPathTable: layout.pathTables.joliet.m,
     rootRecord: rootRecordFor(layout.jolietDirs[0]),
   });
+  if (layout.checksumTable) writeMarker(pvd, layout.checksumTable);
   return Buffer.concat([pvd, ...(opts.bootRecord ? [opts.bootRecord] : []), svd, encodeTerminator()]);
 }

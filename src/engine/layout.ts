@@ -3,6 +3,7 @@
 import { directoryRecordLength } from '../iso9660/directory-record';
 import { BLOCK_SIZE } from '../medium/medium';
 import type { Extent } from '../tree/node';
+import type { TableLocation } from './checksum-table';
 import type { PlannedDir, PlannedNode, PlannedTree } from './plan';
 import { isPlannedDir } from './plan';
 import { areaLength, packSystemUse, rockRidgeEntries, systemUseLength, type PackedSystemUse, type RecordRole } from './system-use';
@@ -49,6 +50,8 @@ export interface SessionLayout {
   dataBlocks: number;
   /** Blocks of the whole session (start .. end). */
   size: number;
+  /** The SHA-256 table after the data (src/engine/checksum-table.ts), when one is written. */
+  checksumTable?: TableLocation;
 }
 
 export function blocksFor(bytes: number): number {
