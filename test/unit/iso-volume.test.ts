@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openImageFile, type ImageFileMedium } from '../../src/medium/image-file';
 import { openVolume } from '../../src/tree/iso-volume';
 import type { NodeKind } from '../../src/tree/node';
-import { content, EPOCH, findRecord, removeDir, run, stampTree, tempDir, walkTree, writeTree, xorrisoImage, XORRISO_QUIET } from './iso-fixtures';
+import { content, EPOCH, findRecord, removeDir, run, stampTree, tempDir, walkTree, writeBoth32, writeTree, xorrisoImage, XORRISO_QUIET } from './iso-fixtures';
 
 const T_1969 = -14182940;
 const T_2100 = 4102444800;
@@ -238,6 +238,12 @@ describe('genisoimage images', () => {
   });
 });
 
+/** Points the directory record at `record` to `bytes` bytes at `lba` (ECMA-119 9.1.3, 9.1.4). */
+function setExtent(img: Buffer, record: number, lba: number, bytes: number): void {
+  writeBoth32(img, record + 2, lba);
+  writeBoth32(img, record + 10, bytes);
+}
+
 describe('multi-extent files', () => {
   let dir: string;
   after(() => removeDir(dir));
@@ -257,12 +263,8 @@ describe('multi-extent files', () => {
     const lenA = img.readUInt32LE(a + 10);
     const lbaB = img.readUInt32LE(b + 2);
     const lenB = img.readUInt32LE(b + 10);
-    const ext = (off: number, lba: number, len: number): void => {
-      img.writeUInt32LE(lba, off + 2); img.writeUInt32BE(lba, off + 6);
-      img.writeUInt32LE(len, off + 10); img.writeUInt32BE(len, off + 14);
-    };
-    ext(a, lbaB, lenB);
-    ext(b, lbaA, lenA);
+    setExtent(img, a, lbaB, lenB);
+    setExtent(img, b, lbaA, lenA);
     img[a + 25] |= 0x80;
     img.write('PARTA', b + 33, 'latin1');
     fs.writeFileSync(image, img);
@@ -275,6 +277,34 @@ describe('multi-extent files', () => {
       assert.equal(e.node.attrs.size, 8000);
       const mid = await v.read(e.node, 2990, 20);
       assert.ok(mid.equals(Buffer.concat([content('second', 3000), content('first', 5000)]).subarray(2990, 3010)));
+      assert.deepEqual(v.warnings, []);
+    });
+  });
+
+  it('sections in descending LBA order with foreign data between them, then a different file', async () => {
+    const tree = path.join(dir, 'tree3');
+    writeTree(tree, { PARTA: content('low', 5000), PARTB: content('foreign', 3000), PARTC: content('high', 100) });
+    const image = path.join(dir, 'me3.iso');
+    run('genisoimage', ['-quiet', '-o', image, tree]);
+    const img = fs.readFileSync(image);
+    const [a, b, c] = ['PARTA.;1', 'PARTB.;1', 'PARTC.;1'].map((id) => findRecord(img, id));
+    const lba = (r: number) => img.readUInt32LE(r + 2);
+    assert.ok(lba(a) < lba(b) && lba(b) < lba(c), 'data in name order');
+    // "PARTA;1" = [PARTC's data, PARTA's data]: the second section lies before the first, PARTB's data between.
+    setExtent(img, b, lba(a), 5000);
+    setExtent(img, a, lba(c), 100);
+    img[a + 25] |= 0x80;
+    img.write('PARTA', b + 33, 'latin1');
+    fs.writeFileSync(image, img);
+    await withVolume(image, 'iso9660', async (v) => {
+      const got = await walkTree(v);
+      assert.deepEqual([...got.keys()], ['/PARTA', '/PARTC']);
+      const whole = Buffer.concat([content('high', 100), content('low', 5000)]);
+      assert.equal(got.get('/PARTA')!.node.attrs.size, 5100);
+      assert.ok(got.get('/PARTA')!.data!.equals(whole));
+      assert.ok((await v.read(got.get('/PARTA')!.node, 90, 2100)).equals(whole.subarray(90, 2190)));
+      assert.ok(got.get('/PARTC')!.data!.equals(content('high', 100)));
+      assert.ok(!got.get('/PARTA')!.data!.includes(Buffer.from('foreign')));
       assert.deepEqual(v.warnings, []);
     });
   });
