@@ -22,6 +22,8 @@ type Warn = (path: string, what: string) => void;
 interface Listing {
   children: IsoNode[];
   byName: Map<string, IsoNode>;
+  /** Records hidden because they are relocated directories (RRIP RE), shown at their CL placeholder. */
+  relocated: number;
 }
 
 function nameKey(name: Buffer): string {
@@ -74,11 +76,15 @@ export class DirectoryLoader {
   }
 
   private async load(dir: IsoNode): Promise<Listing> {
-    const listing: Listing = { children: [], byName: new Map() };
+    const listing: Listing = { children: [], byName: new Map(), relocated: 0 };
     if (dir.attrs.kind !== 'dir' || dir.dirExtent === undefined || dir.showEmpty) return listing;
     const read = await readDirectory(this.source, dir.dirExtent);
     for (const d of read.defects) this.warn(dir.path, d);
     for (const group of read.groups) {
+      if (this.view === 'rr' && group[0].rr?.relocated) {
+        listing.relocated += 1;
+        continue;
+      }
       const node = await this.buildChild(dir, group);
       if (node === undefined) continue;
       const key = nameKey(node.name);
@@ -96,12 +102,13 @@ export class DirectoryLoader {
   private async isEmptyRelocationDir(parent: IsoNode, node: IsoNode): Promise<boolean> {
     if (this.view !== 'rr' || parent.parent !== undefined || node.attrs.kind !== 'dir') return false;
     if (!RELOCATION_DIR_NAMES.has(node.name.toString('latin1'))) return false;
-    return (await this.list(node)).length === 0;
+    // Only the writer's own, emptied relocation directory: a user's empty "rr_moved" stays visible.
+    const inside = await this.listing(node);
+    return inside.children.length === 0 && inside.relocated > 0;
   }
 
   private async buildChild(parent: IsoNode, group: ReadRecord[]): Promise<IsoNode | undefined> {
     const first = group[0];
-    if (this.view === 'rr' && first.rr?.relocated) return undefined;
     const named = entryName(this.view, first);
     const provisional = childPath(parent, named.name);
     for (const d of [...named.defects, ...group.flatMap((r) => r.defects ?? [])]) this.warn(provisional, d);

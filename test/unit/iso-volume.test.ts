@@ -244,6 +244,22 @@ function setExtent(img: Buffer, record: number, lba: number, bytes: number): voi
   writeBoth32(img, record + 10, bytes);
 }
 
+describe('the relocation directory', () => {
+  let dir: string;
+  after(() => removeDir(dir));
+
+  it('a user\'s own empty rr_moved (nothing relocated into it) stays visible', async () => {
+    dir = tempDir('iso-rr-moved');
+    const tree = path.join(dir, 'tree');
+    writeTree(tree, { rr_moved: 'dir', 'a.txt': content('a', 10) });
+    const image = path.join(dir, 'own.iso');
+    xorrisoImage(image, tree);
+    await withVolume(image, 'rr', async (v) => {
+      assert.deepEqual([...(await walkTree(v)).keys()].sort(), ['/a.txt', '/rr_moved']);
+    });
+  });
+});
+
 describe('multi-extent files', () => {
   let dir: string;
   after(() => removeDir(dir));
