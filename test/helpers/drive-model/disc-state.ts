@@ -1,6 +1,10 @@
-// A sequentially recorded disc (DVD+R / CD-R) as MMC-5 4.3 / 4.5 describe it: sessions of tracks, an invisible track, NWA.
+// A recorded disc as MMC-5 4.2-4.8 describe it: sequential media (CD-R, DVD±R, BD-R SRM: sessions of tracks, an invisible
+// track, NWA) and overwritable media (DVD+RW, BD-RE: one formatted track, random writes in whole write units).
 
-export type ModelMedium = 'dvd+r' | 'cd-r';
+export type ModelMedium = 'dvd+r' | 'cd-r' | 'dvd-r' | 'bd-r' | 'dvd+rw' | 'bd-re';
+export const OVERWRITABLE: ReadonlySet<ModelMedium> = new Set(['dvd+rw', 'bd-re']);
+/** Blocks a WRITE must be aligned to on overwritable media (ECC block on DVD, cluster on BD). */
+export const WRITE_UNIT: Record<ModelMedium, number> = { 'cd-r': 1, 'dvd+r': 1, 'dvd-r': 1, 'bd-r': 1, 'dvd+rw': 16, 'bd-re': 32 };
 export const MODEL_BLOCK = 2048;
 
 export interface ModelTrack {
@@ -42,6 +46,9 @@ export const CHECK = {
   reset: () => new ModelCheck(0x6, 0x29, 0x00),
   writeError: (lba: number) => new ModelCheck(0x3, 0x0c, 0x00, lba),
   incompleteTrackInSession: () => new ModelCheck(0x5, 0x72, 0x03),
+  commandSequenceError: () => new ModelCheck(0x5, 0x2c, 0x00),
+  notFormatted: () => new ModelCheck(0x5, 0x30, 0x10),
+  misalignedWrite: (lba: number) => new ModelCheck(0x5, 0x21, 0x02, lba),
 } as const;
 
 /** Lead-in/lead-out cost of closing a CD session (first session 11400 blocks, later ones 6900: Orange Book). */
@@ -49,11 +56,17 @@ const CD_FIRST_SESSION_OVERHEAD = 11400;
 const CD_NEXT_SESSION_OVERHEAD = 6900;
 /** DVD+R: the model starts the next session at the next 16-block ECC boundary. */
 const DVD_ECC_BLOCKS = 16;
+/** DVD-R: border-out + border-in between sessions (the model's choice; real ones are larger), ECC aligned. */
+const DVD_MINUS_R_BORDER_BLOCKS = 2048;
+/** BD-R SRM: sessions follow each other on the next cluster. */
+const BD_CLUSTER_BLOCKS = 32;
 
 export class DiscState {
   readonly tracks: ModelTrack[] = [];
   readonly sessions: ModelSession[] = [];
   finalized = false;
+  /** Overwritable media only: FORMAT UNIT done. */
+  formatted = true;
   /** Start of the invisible track: where the next WRITE must land. */
   nextWritable = 0;
   private readonly data = new Map<number, Buffer>();
@@ -62,6 +75,30 @@ export class DiscState {
     readonly medium: ModelMedium,
     readonly capacity: number,
   ) {}
+
+  get overwritable(): boolean {
+    return OVERWRITABLE.has(this.medium);
+  }
+
+  /** Every block from 0 to the highest one written (zeros in between): what `xorriso -indev` reads as an image. */
+  image(): Buffer {
+    const last = Math.max(-1, ...this.data.keys());
+    const out = Buffer.alloc((last + 1) * MODEL_BLOCK);
+    for (const [lba, block] of this.data) block.copy(out, lba * MODEL_BLOCK);
+    return out;
+  }
+
+  /** Overwritable media: in place, in whole write units, anywhere on the formatted area. */
+  overwrite(lba: number, blocks: Buffer[], faultLba?: number): void {
+    if (!this.formatted) throw CHECK.notFormatted();
+    const unit = WRITE_UNIT[this.medium];
+    if (lba % unit !== 0 || blocks.length % unit !== 0) throw CHECK.misalignedWrite(lba);
+    if (lba + blocks.length > this.capacity) throw CHECK.lbaOutOfRange(lba);
+    blocks.forEach((block, i) => {
+      if (faultLba !== undefined && lba + i === faultLba) throw CHECK.writeError(faultLba);
+      this.data.set(lba + i, Buffer.from(block));
+    });
+  }
 
   get isBlank(): boolean {
     return this.tracks.length === 0;
@@ -104,6 +141,7 @@ export class DiscState {
     const out = Buffer.alloc(count * MODEL_BLOCK);
     for (let i = 0; i < count; i++) {
       const block = this.data.get(lba + i);
+      if (!block && this.overwritable && this.formatted && lba + i < this.capacity) continue;
       if (!block) throw CHECK.lbaOutOfRange(lba + i);
       block.copy(out, i * MODEL_BLOCK);
     }
@@ -142,6 +180,8 @@ export class DiscState {
 
   private nextSessionStart(first: boolean): number {
     if (this.medium === 'cd-r') return this.nextWritable + (first ? CD_FIRST_SESSION_OVERHEAD : CD_NEXT_SESSION_OVERHEAD);
+    if (this.medium === 'dvd-r') return Math.ceil((this.nextWritable + DVD_MINUS_R_BORDER_BLOCKS) / DVD_ECC_BLOCKS) * DVD_ECC_BLOCKS;
+    if (this.medium === 'bd-r') return Math.ceil(this.nextWritable / BD_CLUSTER_BLOCKS) * BD_CLUSTER_BLOCKS;
     return Math.ceil(this.nextWritable / DVD_ECC_BLOCKS) * DVD_ECC_BLOCKS;
   }
 

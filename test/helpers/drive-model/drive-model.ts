@@ -1,6 +1,6 @@
 // A software MMC drive behind the Transport interface: decodes CDBs on its own (MMC-5 clause 6 layouts) so tests exercise src/mmc end to end.
 import type { DataDirection, ScsiResult, Transport } from '../../../src/mmc/transport';
-import { CHECK, DiscState, MODEL_BLOCK, ModelCheck, ModelMedium } from './disc-state';
+import { CHECK, DiscState, MODEL_BLOCK, ModelCheck, ModelMedium, WRITE_UNIT } from './disc-state';
 import * as reply from './replies';
 
 export interface DriveModelOptions {
@@ -11,6 +11,13 @@ export interface DriveModelOptions {
   readonly descriptorSense?: boolean;
   /** Like replies seen through QEMU: pad to the allocation length with junk and report residual 0. */
   readonly padReplies?: boolean;
+  /**
+   * CD-R and DVD-R as real drives: the NWA is only valid and WRITE only accepted once page 05h holds the
+   * write type of the medium (TAO on CD, incremental on DVD-R). Off by default for the mmc layer tests.
+   */
+  readonly strictWriteParameters?: boolean;
+  /** Overwritable media start unformatted (FORMAT UNIT needed). */
+  readonly unformatted?: boolean;
 }
 
 export interface Faults {
@@ -20,6 +27,12 @@ export interface Faults {
   unitAttentions: number;
   /** The next N medium commands get NOT READY 2/04/01 becoming ready. */
   notReady: number;
+  /** The medium is pulled out when a WRITE reaches this LBA (kept in `removed`). */
+  removeMediumAt?: number;
+  /** A WRITE covering this LBA gets UNIT ATTENTION 6/29/00 (power on / reset) once, nothing of it recorded. */
+  unitAttentionAt?: number;
+  /** WRITEs answered "long write in progress" (2/04/08) before one is accepted: a full drive buffer. */
+  bufferFullWrites?: number;
 }
 
 /** Commands that SPC-4 lets through while a unit attention or not-ready condition is pending. */
@@ -37,10 +50,24 @@ export class DriveModel implements Transport {
   private lastSense: Buffer = Buffer.alloc(0);
   private writeParameters = Buffer.from([0x05, 0x32, 0x02, 0xc0, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 16, ...Buffer.alloc(38)]);
   closed = false;
+  /** A medium pulled out by the removeMediumAt fault. */
+  removed: DiscState | undefined;
+  /** PREVENT ALLOW MEDIUM REMOVAL state, and every change of it in order. */
+  locked = false;
+  readonly lockHistory: boolean[] = [];
 
   constructor(private readonly options: DriveModelOptions = {}) {
     this.description = `drive model (${options.medium ?? 'no medium'})`;
     if (options.medium) this.disc = new DiscState(options.medium, options.capacityBlocks ?? DEFAULT_CAPACITY);
+    if (this.disc && options.unformatted && this.disc.overwritable) this.disc.formatted = false;
+  }
+
+  /** Puts a removed medium back (with the unit attention of a medium change). */
+  reinsert(): void {
+    if (!this.removed) return;
+    this.disc = this.removed;
+    this.removed = undefined;
+    this.faults.unitAttentions = 1;
   }
 
   /** Swaps the medium and raises the unit attention a real drive would. */
@@ -111,7 +138,9 @@ export class DriveModel implements Transport {
       case 0x00: this.medium(); return undefined;
       case 0x03: return this.requestSense();
       case 0x12: return this.inquiry();
-      case 0x1b: case 0x1e: case 0x35: case 0xbb: case 0xb6: return undefined;
+      case 0x1e: this.locked = (cdb[4] & 0x01) !== 0; this.lockHistory.push(this.locked); return undefined;
+      case 0x04: return this.formatUnit(cdb, data);
+      case 0x1b: case 0x35: case 0xbb: case 0xb6: return undefined;
       case 0x25: return this.readCapacity();
       case 0x28: return this.read(cdb.readUInt32BE(2), cdb.readUInt16BE(7));
       case 0xa8: return this.read(cdb.readUInt32BE(2), cdb.readUInt32BE(6));
@@ -153,8 +182,10 @@ export class DriveModel implements Transport {
   }
 
   private readCapacity(): Buffer {
+    const disc = this.medium();
     const b = Buffer.alloc(8);
-    b.writeUInt32BE(Math.max(0, this.medium().lastRecordedLba) >>> 0, 0);
+    const last = disc.overwritable ? (disc.formatted ? disc.capacity - 1 : 0xffffffff) : Math.max(0, disc.lastRecordedLba);
+    b.writeUInt32BE(last >>> 0, 0);
     b.writeUInt32BE(MODEL_BLOCK, 4);
     return b;
   }
@@ -166,8 +197,46 @@ export class DriveModel implements Transport {
   private write(lba: number, count: number, direction: DataDirection, data: Buffer | null): undefined {
     const disc = this.medium();
     if (direction !== 'out' || !data || data.length !== count * MODEL_BLOCK) throw CHECK.invalidField();
+    this.injectWriteFaults(lba, count);
+    if (!disc.overwritable && !this.writeTypeFits(disc)) throw CHECK.commandSequenceError();
     const blocks = Array.from({ length: count }, (_, i) => data.subarray(i * MODEL_BLOCK, (i + 1) * MODEL_BLOCK));
-    disc.write(lba, blocks, this.faults.writeErrorAt);
+    if (disc.overwritable) disc.overwrite(lba, blocks, this.faults.writeErrorAt);
+    else disc.write(lba, blocks, this.faults.writeErrorAt);
+    return undefined;
+  }
+
+  private injectWriteFaults(lba: number, count: number): void {
+    const covers = (at: number | undefined): boolean => at !== undefined && at >= lba && at < lba + count;
+    if ((this.faults.bufferFullWrites ?? 0) > 0) {
+      this.faults.bufferFullWrites = (this.faults.bufferFullWrites ?? 0) - 1;
+      throw CHECK.longWriteInProgress();
+    }
+    if (covers(this.faults.unitAttentionAt)) {
+      this.faults.unitAttentionAt = undefined;
+      throw CHECK.reset();
+    }
+    if (covers(this.faults.removeMediumAt)) {
+      this.faults.removeMediumAt = undefined;
+      this.removed = this.disc;
+      this.disc = undefined;
+      throw CHECK.noMedium();
+    }
+  }
+
+  /** Page 05h write type the medium needs (only checked with strictWriteParameters). */
+  private writeTypeFits(disc: DiscState): boolean {
+    if (!this.options.strictWriteParameters) return true;
+    const writeType = this.writeParameters[2] & 0x0f;
+    if (disc.medium === 'cd-r') return writeType === 1;
+    if (disc.medium === 'dvd-r') return writeType === 0;
+    return true;
+  }
+
+  private formatUnit(cdb: Buffer, data: Buffer | null): undefined {
+    const disc = this.medium();
+    if (!disc.overwritable || (cdb[1] & 0x10) === 0 || !data || data.length < 12) throw CHECK.invalidField();
+    disc.formatted = true;
+    if ((data[1] & 0x02) !== 0) this.busyPolls = 3;
     return undefined;
   }
 
@@ -186,7 +255,7 @@ export class DriveModel implements Transport {
     if (type === 1) {
       const number = value === 0xff ? disc.invisibleTrackNumber : value;
       if (number < 1 || number > disc.invisibleTrackNumber) throw CHECK.invalidField();
-      return reply.trackInformation(disc, number);
+      return reply.trackInformation(disc, number, this.writeTypeFits(disc), WRITE_UNIT[disc.medium]);
     }
     if (type === 0) {
       const track = disc.trackAt(value);
@@ -200,8 +269,11 @@ export class DriveModel implements Transport {
   private closeTrackSession(cdb: Buffer): undefined {
     const disc = this.medium();
     const fn = cdb[2] & 0x07;
+    // CD-R and DVD-R: with page 05h multisession 00b, closing the session closes the disc (MMC-5 7.5.4.4).
+    const lastSession = (disc.medium === 'cd-r' || disc.medium === 'dvd-r') && (this.writeParameters[3] >> 6) === 0;
+    if (disc.overwritable) throw CHECK.invalidField();
     if (fn === 1) disc.closeTrack();
-    else if (fn === 2) disc.closeSession(false);
+    else if (fn === 2) disc.closeSession(lastSession);
     else if (fn === 5 || fn === 6) disc.closeSession(true);
     else throw CHECK.invalidField();
     if ((cdb[1] & 0x01) !== 0) this.busyPolls = 2;

@@ -1,7 +1,9 @@
 // Reply encoders of the drive model: disc/track information, TOC, configuration, sense (MMC-5 6.6, 6.22, 6.26, 6.27; SPC-4 4.5).
 import { DiscState, ModelCheck, ModelMedium } from './disc-state';
 
-const PROFILE_NUMBER: Record<ModelMedium, number> = { 'dvd+r': 0x001b, 'cd-r': 0x0009 };
+const PROFILE_NUMBER: Record<ModelMedium, number> = {
+  'dvd+r': 0x001b, 'cd-r': 0x0009, 'dvd-r': 0x0011, 'bd-r': 0x0041, 'dvd+rw': 0x001a, 'bd-re': 0x0043,
+};
 export const DVD_ROM_PROFILE = 0x0010;
 export const CD_ROM_PROFILE = 0x0008;
 
@@ -40,7 +42,21 @@ export function descriptorSense(c: ModelCheck): Buffer {
 const DISC_STATUS = { blank: 0, appendable: 1, complete: 2 } as const;
 const SESSION_STATE = { empty: 0, incomplete: 1, complete: 3 } as const;
 
+/** Overwritable media: one complete session of one track once formatted (MMC-5 6.22.3.1.3), blank before. */
+function overwriteDiscInformation(d: DiscState): Buffer {
+  const b = Buffer.alloc(34);
+  b.writeUInt16BE(32, 0);
+  b[2] = 0x10 | (d.formatted ? (SESSION_STATE.complete << 2) | DISC_STATUS.complete : DISC_STATUS.blank);
+  b[3] = 1; b[4] = 1; b[5] = 1; b[6] = 1;
+  b[7] = d.formatted ? 0x03 : 0x00; // BG format status: complete.
+  b[8] = 0xff;
+  b.writeUInt32BE(0xffffffff, 16);
+  b.writeUInt32BE(0xffffffff, 20);
+  return b;
+}
+
 export function discInformation(d: DiscState): Buffer {
+  if (d.overwritable) return overwriteDiscInformation(d);
   const b = Buffer.alloc(34);
   b.writeUInt16BE(32, 0);
   const status = d.isBlank ? DISC_STATUS.blank : d.finalized ? DISC_STATUS.complete : DISC_STATUS.appendable;
@@ -63,7 +79,24 @@ export function discInformation(d: DiscState): Buffer {
   return b;
 }
 
-export function trackInformation(d: DiscState, trackNumber: number): Buffer {
+/** Overwritable media: track 1 spans the formatted area; the fixed packet size names the write unit. */
+function overwriteTrackInformation(d: DiscState, writeUnit: number): Buffer {
+  const b = Buffer.alloc(48);
+  b.writeUInt16BE(46, 0);
+  b[2] = 1; b[3] = 1;
+  b[5] = 0x04;
+  b[6] = 0x10 | 0x01; // Fixed packet: writes go in whole units.
+  b[7] = 0x01;
+  b.writeUInt32BE(0, 8);
+  b.writeUInt32BE(0, 12);
+  b.writeUInt32BE(d.formatted ? d.capacity : 0, 16);
+  b.writeUInt32BE(writeUnit, 20);
+  b.writeUInt32BE(d.formatted ? d.capacity : 0, 24);
+  return b;
+}
+
+export function trackInformation(d: DiscState, trackNumber: number, nwaValid = true, writeUnit = 1): Buffer {
+  if (d.overwritable) return overwriteTrackInformation(d, writeUnit);
   const b = Buffer.alloc(48);
   b.writeUInt16BE(46, 0);
   const track = d.tracks.find((t) => t.number === trackNumber);
@@ -76,7 +109,7 @@ export function trackInformation(d: DiscState, trackNumber: number): Buffer {
   const start = track?.start ?? d.nextWritable;
   b.writeUInt32BE(start, 8);
   if (invisible) {
-    b[7] = 0x01 | ((track?.size ?? 0) > 0 ? 0x02 : 0);
+    b[7] = (nwaValid ? 0x01 : 0) | ((track?.size ?? 0) > 0 ? 0x02 : 0);
     b.writeUInt32BE(d.nextWritable, 12);
     b.writeUInt32BE(d.freeBlocks, 16);
     b.writeUInt32BE((track?.size ?? 0) + d.freeBlocks, 24);
@@ -169,12 +202,12 @@ function feature(code: number, current: boolean, data: Buffer, version = 0): Buf
 
 /** Profile list (both model profiles, the loaded one current) and the Core feature (ATAPI, 0002h). */
 export function configuration(current: number, rt: number, startingFeature: number): Buffer {
-  const profiles = [0x001b, 0x0010, 0x0009, 0x0008];
+  const profiles = [0x0043, 0x0041, 0x0040, 0x001b, 0x001a, 0x0011, 0x0010, 0x0009, 0x0008];
   const list = Buffer.concat(profiles.map((p) => Buffer.from([p >> 8, p & 0xff, p === current ? 1 : 0, 0])));
   const all: Array<[number, Buffer]> = [
     [0x0000, feature(0x0000, true, list)],
     [0x0001, feature(0x0001, true, Buffer.from([0, 0, 0, 2, 1, 0, 0, 0]), 1)],
-    [0x0021, feature(0x0021, current === 0x001b || current === 0x0009, Buffer.from([0, 1, 0, 1, 0, 0, 0, 0]))],
+    [0x0021, feature(0x0021, [0x001b, 0x0009, 0x0011, 0x0041].includes(current), Buffer.from([0, 1, 0, 1, 0, 0, 0, 0]))],
   ];
   const wanted = all.filter(([code]) => (rt === 2 ? code === startingFeature : code >= startingFeature));
   const body = Buffer.concat(wanted.map(([, f]) => f));

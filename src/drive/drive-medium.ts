@@ -1,0 +1,56 @@
+// A Medium over READ(10)/READ(12) through the Transport (MMC-5 6.15): the size comes from track information, not the kernel.
+import type { Medium } from '../medium/medium';
+import { readBlocks } from '../mmc/read-write';
+import { withRetry } from '../mmc/retry';
+import type { Transport } from '../mmc/transport';
+import { DiscfsError } from '../util/errors';
+import { Drive, type DriveState } from './drive';
+
+/** Blocks per READ command: 64 KiB, what every drive and the sg driver accept. */
+export const READ_CHUNK_BLOCKS = 32;
+
+export interface DriveMediumOptions {
+  /** Close the transport with the medium (default true). */
+  readonly ownsTransport?: boolean;
+}
+
+export class DriveMedium implements Medium {
+  readonly description: string;
+
+  private constructor(
+    private readonly transport: Transport,
+    readonly state: DriveState,
+    readonly blocks: number,
+    private readonly ownsTransport: boolean,
+  ) {
+    this.description = transport.description;
+  }
+
+  /** Inspects the drive; the readable size is the recorded end (write-once) or the formatted size (overwritable). */
+  static async open(transport: Transport, options: DriveMediumOptions = {}): Promise<DriveMedium> {
+    const state = await Drive.inspect(transport);
+    return new DriveMedium(transport, state, state.readableBlocks, options.ownsTransport ?? true);
+  }
+
+  /** Session starts from the TOC of a write-once medium; undefined where only the emulated TOC knows them. */
+  get sessionStarts(): number[] | undefined {
+    if (this.state.procedure === 'overwrite' || this.state.sessions.length === 0) return undefined;
+    return this.state.sessions.map((s) => s.startLba);
+  }
+
+  async read(lba: number, count: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(lba) || !Number.isSafeInteger(count) || lba < 0 || count < 0 || lba + count > this.blocks) {
+      throw new DiscfsError('MEDIUM_RANGE', `${this.description}: blocks ${lba}..${lba + count - 1} are outside 0..${this.blocks - 1}`, { lba, count });
+    }
+    const parts: Buffer[] = [];
+    for (let done = 0; done < count; done += READ_CHUNK_BLOCKS) {
+      const n = Math.min(READ_CHUNK_BLOCKS, count - done);
+      parts.push(await withRetry(() => readBlocks(this.transport, lba + done, n)));
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsTransport) await this.transport.close();
+  }
+}
