@@ -9,6 +9,8 @@ const MB = 1e6;
 export class ProgressLine {
   private readonly started = Date.now();
   private last: Progress | undefined;
+  /** The data phase carries the bytes that matter; later phases (tree, verify) report their own small totals. */
+  private data: Progress | undefined;
   private drawn = false;
 
   constructor(
@@ -30,6 +32,7 @@ export class ProgressLine {
 
   update(p: Progress): void {
     this.last = p;
+    if (p.phase === 'data') this.data = p;
     if (!this.out.isTTY) return;
     this.out.write(`\r\x1b[2K${this.format(p)}`);
     this.drawn = true;
@@ -38,7 +41,8 @@ export class ProgressLine {
   /** The closing line: the last state at 100 % when the commit succeeded. */
   finish(ok: boolean): void {
     const p = this.last ?? { event: 'progress', phase: 'done', bytesDone: 0, bytesTotal: 0 };
-    const final: Progress = ok ? { ...p, phase: 'done', bytesDone: p.bytesTotal } : p;
+    const total = this.data?.bytesTotal ?? p.bytesTotal;
+    const final: Progress = ok ? { event: 'progress', phase: 'done', bytesDone: total, bytesTotal: total } : p;
     this.out.write(`${this.drawn ? '\r\x1b[2K' : ''}${this.format(final)}\n`);
   }
 }

@@ -102,6 +102,8 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
     const mnt = path.resolve(args.mountpoint);
     const m = await findMount(mnt);
     if (!m || !isDiscfsMount(m.fstype)) throw new CliError('notMounted', `${mnt} is not a discfs mount`);
+    // Asked before connecting: an open channel would keep this process alive after a refusal.
+    if (args.discard && !args.dryRun && !args.yes && !(await confirm(`drop every staged change on ${mnt}?`))) throw new CliError('aborted', 'nothing discarded');
     const sink: { handler?: (e: DaemonEvent) => void } = {};
     const conn = await connectEvents(mnt, (e) => sink.handler?.(e));
     if (!conn) {
@@ -113,12 +115,13 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
       process.stdout.write(`${args.json ? JSON.stringify(plan, (_k, v: unknown) => (isBufferJson(v) ? Buffer.from(v.data).toString('utf8') : v)) : renderPlan(plan)}\n`);
       return;
     }
-    if (args.discard) {
-      if (!args.yes && !(await confirm(`drop every staged change on ${mnt}?`))) throw new CliError('aborted', 'nothing discarded');
-      await conn.request({ op: 'discard' });
+    try {
+      if (args.discard) await conn.request({ op: 'discard' });
+      const exit = await follow(conn, mnt, args.json === true, sink);
+      if (exit !== EXIT.ok) process.exitCode = exit;
+    } finally {
+      conn.close();
     }
-    const exit = await follow(conn, mnt, args.json === true, sink);
-    if (exit !== EXIT.ok) process.exitCode = exit;
   },
 };
 
