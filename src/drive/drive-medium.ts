@@ -3,8 +3,9 @@ import type { Medium } from '../medium/medium';
 import { readBlocks } from '../mmc/read-write';
 import { withRetry } from '../mmc/retry';
 import type { Transport } from '../mmc/transport';
+import { probePrimary } from '../session/descriptor-set';
 import { DiscfsError } from '../util/errors';
-import { Drive, type DriveState } from './drive';
+import { Drive, type DriveSession, type DriveState } from './drive';
 
 /** Blocks per READ command: 64 KiB, what every drive and the sg driver accept. */
 export const READ_CHUNK_BLOCKS = 32;
@@ -16,6 +17,11 @@ export interface DriveMediumOptions {
 
 export class DriveMedium implements Medium {
   readonly description: string;
+
+  /** Sessions of a write-once medium that hold an ISO 9660 volume (a closed interrupted burn holds none). */
+  private isoSessions: DriveSession[] = [];
+  /** Sessions on the disc without a primary volume descriptor at start+16 (shown as warnings). */
+  readonly foreignSessions: DriveSession[] = [];
 
   private constructor(
     private readonly transport: Transport,
@@ -29,13 +35,22 @@ export class DriveMedium implements Medium {
   /** Inspects the drive; the readable size is the recorded end (write-once) or the formatted size (overwritable). */
   static async open(transport: Transport, options: DriveMediumOptions = {}): Promise<DriveMedium> {
     const state = await Drive.inspect(transport);
-    return new DriveMedium(transport, state, state.readableBlocks, options.ownsTransport ?? true);
+    const medium = new DriveMedium(transport, state, state.readableBlocks, options.ownsTransport ?? true);
+    if (state.procedure !== 'overwrite') await medium.sortSessions();
+    return medium;
+  }
+
+  private async sortSessions(): Promise<void> {
+    for (const s of this.state.sessions) {
+      const pvd = s.blocks > 16 ? await probePrimary(this, s.startLba + 16).catch(() => undefined) : undefined;
+      (pvd ? this.isoSessions : this.foreignSessions).push(s);
+    }
   }
 
   /** Session starts from the TOC of a write-once medium; undefined where only the emulated TOC knows them. */
   get sessionStarts(): number[] | undefined {
-    if (this.state.procedure === 'overwrite' || this.state.sessions.length === 0) return undefined;
-    return this.state.sessions.map((s) => s.startLba);
+    if (this.state.procedure === 'overwrite' || this.isoSessions.length === 0) return undefined;
+    return this.isoSessions.map((s) => s.startLba);
   }
 
   async read(lba: number, count: number): Promise<Buffer> {
