@@ -1,6 +1,7 @@
 // Turns the SOURCE argument into a Medium: an image file now (drives come with the burning work).
 
 import fs from 'node:fs';
+import { openDriveMedium } from '../drive/open-drive';
 import { openImageFile } from '../medium/image-file';
 import type { Medium } from '../medium/medium';
 import { describeSniffed, sniff, SNIFF_BYTES } from '../medium/sniff';
@@ -18,13 +19,13 @@ export async function openSource(source: string): Promise<Medium> {
     throw new CliError('sourceMissing', `${source}: no such image file or device`);
   }
   if (st.isDirectory()) throw new CliError('sourceMissing', `${source} is a directory, not an image file or device`);
-  if (st.isCharacterDevice() || (st.isBlockDevice() && /^\/dev\/(sr|sg|scd)/.test(source))) {
-    throw new CliError('sourceMissing', `${source}: optical drives are not supported by this build yet; use an image file`);
-  }
+  if (st.isCharacterDevice() || (st.isBlockDevice() && /^\/dev\/(sr|sg|scd)/.test(source))) return openDriveMedium(source);
   try {
     return await openImageFile(source);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    // openImageFile wraps the errno in a DiscfsError: look through to the cause.
+    const cause = e instanceof DiscfsError ? e.cause : e;
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'EACCES' || code === 'EPERM') {
       throw new CliError('permissionDenied', st.isBlockDevice() || st.isCharacterDevice() ? deviceAccessHint(source) : `${source}: permission denied (not readable by you)`);
     }
