@@ -1,0 +1,116 @@
+// The read path on a real /dev/sr0: QEMU's scsi-cd serves the 3-session xorriso-grown fixture to a guest
+// running Debian's kernel. Inside the guest: the sessions and newest tree read through SG_IO READ(10) with
+// src/tree (guest-mmc-probe tree), `discfs sessions` and `discfs mount --read-only` on /dev/sr0, and the guest
+// kernel's own iso9660 mount. Each is compared on the host with xorriso's view of the same image file.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fixture } from '../helpers/fixtures';
+import { diffListings, formatDiff, type Entry, type EntryField } from '../helpers/listing';
+import { extractedListing, tocSessions } from '../helpers/oracle';
+import { runInGuest, shellQuote, type GuestResult } from '../helpers/qemu/guest';
+import type { TreeReport } from '../helpers/qemu/guest-mmc-probe';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'discfs');
+const PROBE = path.join(__dirname, '..', 'helpers', 'qemu', 'guest-mmc-probe.js');
+const GUEST_TIMEOUT_MS = 110_000;
+const FIELDS: readonly EntryField[] = ['type', 'size', 'mode', 'mtime', 'target', 'sha256', 'rdev'];
+/** What `discfs sessions` says while the CLI cannot open drives yet (src/cli/open-source.ts). */
+const NO_DEVICE_SUPPORT = /not supported by this build yet/;
+/**
+ * Linux 6.1 isofs computes recording dates in a 32-bit int (fs/isofs/util.c iso_date()), so 2100-01-01
+ * wraps to 1963; later kernels return a 64-bit time. A kernel bug, not a disc one: xorriso and discfs agree.
+ */
+const KERNEL_32BIT_DATES = ['times/future-2100.txt: mtime expected 4102444800, got -192522496'];
+
+let work = '';
+let image = '';
+let guest: GuestResult;
+let oracle: Entry[] = [];
+let toc: { start: number; blocks: number }[] = [];
+
+/** Every step writes into the shared work dir; a failing step leaves its stderr and rc next to it. */
+function guestScript(out: string): string {
+  const q = shellQuote;
+  const node = (args: string, name: string): string =>
+    `node ${args} >${q(path.join(out, `${name}.out`))} 2>${q(path.join(out, `${name}.err`))}; echo $? >${q(path.join(out, `${name}.rc`))}`;
+  return [
+    node(`${q(PROBE)} tree /dev/sr0`, 'probe-tree'),
+    node(`${q(BIN)} sessions --json /dev/sr0`, 'cli-sessions'),
+    'mkdir -p /tmp/fuse /tmp/kernel /tmp/state',
+    `export XDG_STATE_HOME=/tmp/state`,
+    `if node ${q(BIN)} mount --read-only /dev/sr0 /tmp/fuse 2>${q(path.join(out, 'cli-mount.err'))}; then`,
+    `  ${node(`${q(PROBE)} list /tmp/fuse`, 'cli-list')}`,
+    '  fusermount -u /tmp/fuse',
+    'fi',
+    `mount -t iso9660 -o ro /dev/sr0 /tmp/kernel 2>${q(path.join(out, 'kernel-mount.err'))} && ${node(`${q(PROBE)} list /tmp/kernel`, 'kernel-list')}`,
+    'umount /tmp/kernel 2>/dev/null',
+    'exit 0',
+  ].join('\n');
+}
+
+function output(name: string): string {
+  const file = path.join(work, 'out', `${name}.out`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+function errors(name: string): string {
+  const file = path.join(work, 'out', `${name}.err`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+function step<T>(name: string): T {
+  const rc = path.join(work, 'out', `${name}.rc`);
+  assert.ok(fs.existsSync(rc), `step ${name} did not run in the guest:\n${guest.stderr}\n${errors(name)}`);
+  assert.equal(fs.readFileSync(rc, 'utf8').trim(), '0', `step ${name} failed:\n${errors(name)}`);
+  return JSON.parse(output(name)) as T;
+}
+
+before(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'discfs-kernel-read-'));
+  fs.mkdirSync(path.join(work, 'out'));
+  image = await fixture('xorriso-grown');
+  [oracle, toc] = await Promise.all([extractedListing(image), tocSessions(image)]);
+  guest = await runInGuest(guestScript(path.join(work, 'out')), {
+    devices: [{ kind: 'cdrom', file: image }],
+    workDir: work,
+    timeoutMs: GUEST_TIMEOUT_MS,
+  });
+}, { timeout: GUEST_TIMEOUT_MS + 60_000 });
+
+after(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('SG_IO READ(10) on /dev/sr0 finds the same sessions as xorriso -toc on the image', () => {
+  const report = step<TreeReport>('probe-tree');
+  assert.deepEqual(report.sessions.map((s) => ({ start: s.startLba, blocks: s.blocks })), toc.map((s) => ({ start: s.start, blocks: s.blocks })));
+  assert.equal(report.capacityBlocks, fs.statSync(image).size / 2048);
+});
+
+test('the newest session read through SG_IO equals the osirrox extraction', () => {
+  const report = step<TreeReport>('probe-tree');
+  assert.equal(formatDiff(oracle, report.entries, { fields: FIELDS }), '');
+});
+
+test('the guest kernel mounts /dev/sr0 (iso9660) and sees the same newest tree', () => {
+  const listing = step<Entry[]>('kernel-list');
+  assert.deepEqual(diffListings(oracle, listing, { fields: FIELDS }), KERNEL_32BIT_DATES);
+});
+
+test('discfs sessions /dev/sr0 and discfs mount --read-only /dev/sr0 match the image (once the CLI opens drives)', (t) => {
+  const rc = fs.readFileSync(path.join(work, 'out', 'cli-sessions.rc'), 'utf8').trim();
+  if (rc !== '0' && NO_DEVICE_SUPPORT.test(errors('cli-sessions'))) {
+    // Until src/cli/open-source.ts opens drives, the CLI must refuse them with this message (and nothing worse).
+    t.diagnostic('discfs does not open drives yet: checked the refusal only');
+    assert.match(errors('cli-mount'), NO_DEVICE_SUPPORT);
+    return;
+  }
+  const sessions = step<{ startLba: number; blocks: number }[]>('cli-sessions');
+  assert.deepEqual(sessions.map((s) => s.startLba), toc.map((s) => s.start));
+  assert.equal(formatDiff(oracle, step<Entry[]>('cli-list'), { fields: FIELDS }), '');
+});
