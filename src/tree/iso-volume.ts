@@ -154,7 +154,7 @@ export class IsoVolume implements LowerTree {
     return this.loader.list(dir as IsoNode);
   }
 
-  async lookup(dir: LowerNode, name: Buffer): Promise<LowerNode | undefined> {
+  lookup(dir: LowerNode, name: Buffer): Promise<LowerNode | undefined> {
     return this.loader.lookup(dir as IsoNode, name);
   }
 

@@ -43,9 +43,22 @@ function allowed(node: LowerNode, mode: number, caller: Caller): boolean {
   return (mode & bits & 0o7) === (mode & 0o7);
 }
 
+/**
+ * Resolved paths kept (a session never changes while mounted). The high-level FUSE API names every request by
+ * its full path, so without this each getattr would walk every component again; `find` over a deep tree spends
+ * most of its requests there. Cleared when full rather than evicted one by one: refilling is cheap.
+ */
+const MAX_CACHED_PATHS = 262_144;
+
+function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
 export class SessionFs implements Filesystem {
   private readonly handles = new Map<number, LowerNode>();
   private nextHandle = 1;
+  private readonly resolved = new Map<string, LowerNode>();
 
   constructor(
     private readonly tree: LowerTree,
@@ -53,16 +66,36 @@ export class SessionFs implements Filesystem {
   ) {}
 
   /** Walks the path by name bytes; ENOENT for a missing component, ENOTDIR through a non-directory. */
-  async resolve(path: string): Promise<LowerNode> {
-    let node = this.tree.root;
-    for (const part of path.split('/')) {
-      if (part === '') continue;
-      if (node.attrs.kind !== 'dir') throw new FsError('ENOTDIR', `${path}: a component is not a directory`, { path });
-      const next = await this.tree.lookup(node, encodeName(part));
-      if (next === undefined) throw new FsError('ENOENT', `${path}: no such entry`, { path });
-      node = next;
+  resolve(path: string): Promise<LowerNode> {
+    const known = path === '/' || path === '' ? this.tree.root : this.resolved.get(path);
+    return known !== undefined ? Promise.resolve(known) : this.resolveUncached(path);
+  }
+
+  private async resolveUncached(path: string): Promise<LowerNode> {
+    const parentKey = parentPath(path);
+    // Only canonical paths ("/a/b", as the kernel sends them) go through the cache; anything else is walked.
+    const canonical = path.startsWith('/') && !path.endsWith('/') && !path.includes('//');
+    const parent = canonical ? await this.resolve(parentKey) : await this.walk(parentKey);
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const node = name === '' ? parent : await this.child(parent, name, path);
+    if (canonical) {
+      if (this.resolved.size >= MAX_CACHED_PATHS) this.resolved.clear();
+      this.resolved.set(path, node);
     }
     return node;
+  }
+
+  private async walk(path: string): Promise<LowerNode> {
+    let node = this.tree.root;
+    for (const part of path.split('/')) if (part !== '') node = await this.child(node, part, path);
+    return node;
+  }
+
+  private async child(dir: LowerNode, name: string, path: string): Promise<LowerNode> {
+    if (dir.attrs.kind !== 'dir') throw new FsError('ENOTDIR', `${path}: a component is not a directory`, { path });
+    const next = await this.tree.lookup(dir, encodeName(name));
+    if (next === undefined) throw new FsError('ENOENT', `${path}: no such entry`, { path });
+    return next;
   }
 
   async getattr(path: string, _caller?: Caller): Promise<Stat> {
