@@ -6,6 +6,7 @@ import type { Progress } from '../engine/data-writer';
 import type { MediaKind } from '../engine/growing-image';
 import type { ChangeEntry } from '../overlay/merged-tree';
 import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
+import { burnTreeToDevice, isDrivePath, planTreeOnDevice, type DriveCommitOptions } from '../drive/commit-drive';
 
 export interface CommitRequest {
   imagePath: string;
@@ -46,8 +47,21 @@ async function withOverlay<T>(options: OverlayOptions, work: (o: OverlayFs) => P
   }
 }
 
+/** Optical drives: the same commit, burnt through src/drive (docs/burning.md). */
+export async function commitOverlayToDrive(req: CommitRequest & { drive?: DriveCommitOptions }): Promise<CommitOutcome> {
+  return withOverlay(req.overlay, async (overlay) => {
+    const summary = summarize(await overlay.changes());
+    if (summary.added + summary.changed + summary.deleted + summary.renamed === 0) return { kind: 'nothing', summary };
+    const tree = await overlay.mergedTree();
+    const result = await burnTreeToDevice(req.imagePath, tree, { onProgress: req.onProgress, signal: req.signal, ...req.drive });
+    await overlay.discard();
+    return { kind: 'committed', summary, result };
+  });
+}
+
 /** Writes the staged changes as a new session; a staging with no changes writes nothing. */
 export async function commitOverlay(req: CommitRequest): Promise<CommitOutcome> {
+  if (isDrivePath(req.imagePath)) return commitOverlayToDrive(req);
   return withOverlay(req.overlay, async (overlay) => {
     const summary = summarize(await overlay.changes());
     if (summary.added + summary.changed + summary.deleted + summary.renamed === 0) return { kind: 'nothing', summary };
@@ -68,7 +82,7 @@ export interface CommitPlan {
 export async function planOverlay(overlay: OverlayFs, imagePath: string, media?: MediaKind): Promise<CommitPlan> {
   const changes = await overlay.changes();
   const tree = await overlay.mergedTree();
-  const plan = await planSession({ imagePath, tree, media });
+  const plan = isDrivePath(imagePath) ? await planTreeOnDevice(imagePath, tree) : await planSession({ imagePath, tree, media });
   return { summary: summarize(changes), changes, plan };
 }
 

@@ -65,6 +65,8 @@ export interface BurnPlan {
   sessionNumber: number;
   startLba: number;
   sessionBlocks: number;
+  dataBlocks: number;
+  treeBlocks: number;
   /** Blocks recorded including padding and write-unit rounding. */
   recordedBlocks: number;
   endLba: number;
@@ -143,6 +145,8 @@ async function prepare(o: BurnOptions): Promise<Prepared> {
     sessionNumber: existing + 1,
     startLba: start,
     sessionBlocks: content.layout.size,
+    dataBlocks: content.layout.dataBlocks,
+    treeBlocks: content.layout.treeBlocks,
     recordedBlocks: recorded,
     endLba: start + recorded,
     freeBlocksAfter: free - recorded,

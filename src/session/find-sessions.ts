@@ -41,6 +41,7 @@ function roundUp(value: number, step: number): number {
  */
 export async function findSessions(medium: Medium, explicitStarts?: readonly number[]): Promise<SessionSearch> {
   if (explicitStarts !== undefined && explicitStarts.length > 0) return explicitSessions(medium, explicitStarts);
+  if (medium.sessionStarts !== undefined && medium.sessionStarts.length > 0) return explicitSessions(medium, medium.sessionStarts);
   const head = await probePrimary(medium, SYSTEM_AREA_BLOCKS);
   if (head === undefined) {
     throw new DiscfsError('NO_ISO9660', `${medium.description}: no ISO 9660 primary volume descriptor at block 16`, { lba: 16 });
