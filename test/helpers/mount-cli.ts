@@ -65,7 +65,7 @@ export class MountSandbox {
 
   /** `discfs mount [args] SOURCE MNT` in the background; rejects unless it exits 0. Returns the daemon's pid. */
   async mount(source: string, mnt: string, args: readonly string[] = []): Promise<number> {
-    fs.mkdirSync(mnt, { recursive: true });
+    ensureDir(mnt);
     this.mounts.add(mnt); // before the call: a half-started mount must still be cleaned up
     const r = await this.discfs(['mount', ...args, source, mnt]);
     if (r.code !== 0) throw new Error(`discfs mount ${source} ${mnt} exited ${r.code}: ${r.stderr.toString('utf8')}`);
@@ -117,6 +117,15 @@ export class MountSandbox {
       if (!(await waitForExit(pid, 5_000))) signal(pid, 'SIGKILL');
     }
     fs.rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+/** mkdir -p that leaves a dead mountpoint (ENOTCONN) alone: `discfs mount` cleans those up itself. */
+function ensureDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTCONN') throw e;
   }
 }
 

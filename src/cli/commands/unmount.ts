@@ -71,7 +71,12 @@ async function follow(conn: DaemonConnection, mnt: string, json: boolean, onEven
   };
   const stopAbort = abortOnInterrupt(conn, json);
   try {
-    fuseUnmount(mnt);
+    try {
+      fuseUnmount(mnt);
+    } catch (e) {
+      conn.close(); // still mounted (busy): an open channel would keep this command from exiting
+      throw e;
+    }
     await conn.closed;
   } finally {
     stopAbort();
