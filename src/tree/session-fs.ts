@@ -45,8 +45,8 @@ function allowed(node: LowerNode, mode: number, caller: Caller): boolean {
 
 /**
  * Resolved paths kept (a session never changes while mounted). The high-level FUSE API names every request by
- * its full path, so without this each getattr would walk every component again; `find` over a deep tree spends
- * most of its requests there. Cleared when full rather than evicted one by one: refilling is cheap.
+ * its full path, so without this each getattr walks every component again: the cost of a request would grow
+ * with the depth of the tree. Cleared when full rather than evicted one by one: refilling is cheap.
  */
 const MAX_CACHED_PATHS = 262_144;
 
