@@ -96,6 +96,21 @@ describe('SUSP and Rock Ridge', () => {
     assert.equal(nm.name!.toString(), 'long-name');
   });
 
+  it('TF in short (7-byte) and long (17-byte) form: modify, access, attributes; 1969 and 2100 kept', () => {
+    // ECMA-119 9.1.5 short dates: years since 1900, GMT offset in 15-minute units.
+    const short = (y: number, mo: number, d: number, h: number, mi: number, sec: number) => [y - 1900, mo, d, h, mi, sec, 0];
+    const long = (digits: string) => [...Buffer.from(digits, 'latin1'), 0];
+    const tfShort = entry('TF', [0x0e, ...short(1969, 7, 20, 20, 17, 40), ...short(2100, 1, 1, 0, 0, 0), ...short(2023, 11, 14, 22, 13, 20)]);
+    const s1 = decodeRockRidge(parseSuspArea(tfShort).entries);
+    assert.deepEqual(s1.defects, []);
+    assert.deepEqual([s1.times.modify, s1.times.access, s1.times.attributes].map((t) => t!.sec), [-14182940, 4102444800, 1700000000]);
+    const tfLong = entry('TF', [0x82, ...long('2100010100000050')]);
+    const l1 = decodeRockRidge(parseSuspArea(tfLong).entries);
+    assert.deepEqual(l1.times.modify, { sec: 4102444800, nsec: 500_000_000 });
+    assert.equal(l1.times.access, undefined);
+    assert.match(decodeRockRidge(parseSuspArea(entry('TF', [0x86, ...long('2100010100000050')])).entries).defects[0], /shorter than its flags/);
+  });
+
   it('PX 44 bytes carries the serial; PX 36 does not', () => {
     const px = (n: number): Buffer => entry('PX', Buffer.concat(Array.from({ length: n }, (_, i) => both32([0o100644, 2, 5, 6, 99][i]))));
     assert.equal(decodeRockRidge(parseSuspArea(px(5)).entries).px!.ino, 99);

@@ -220,6 +220,20 @@ describe('genisoimage images', () => {
     });
   });
 
+  it('-J without -joliet-long: names are cut to 64 characters, as isoinfo -J shows them', async () => {
+    const long = path.join(dir, 'long-tree');
+    const name = `${'n'.repeat(90)}.txt`;
+    writeTree(long, { [name]: content('long64', 40) });
+    const image = path.join(dir, 'joliet64.iso');
+    run('genisoimage', ['-quiet', '-J', '-o', image, long]);
+    await withVolume(image, 'joliet', async (v) => {
+      const got = await walkTree(v);
+      assert.deepEqual([...got.keys()], [`/${name.slice(0, 64)}`]);
+      assert.deepEqual([...got.keys()], isoinfoPaths(image, ['-J']));
+      assert.ok(got.get(`/${name.slice(0, 64)}`)!.data!.equals(content('long64', 40)));
+    });
+  });
+
   it('-R deep tree: relocated directories appear at their original place, rr_moved is hidden', async () => {
     const image = make('deep.iso', ['-R']);
     assert.ok(run('isoinfo', ['-f', '-i', image]).includes('RR_MOVED'), 'genisoimage relocated something');
