@@ -9,6 +9,10 @@ PKGS=(
   util-linux procps                    # setpriv, prlimit, ps
   libglib2.0-bin                       # gio (file-manager trash behaviour)
   rsync git                            # clients the overlay tests run on a mount
+  # test/helpers/qemu (kernel-*.test.ts): a private tgtd's emulated DVD+R over iSCSI, attached to a QEMU
+  # guest booting Debian's kernel (modules via kmod, busybox initramfs via cpio). In a container the kernel
+  # package only puts /boot/vmlinuz-* and /lib/modules in place: nothing boots it but the tests.
+  tgt qemu-system-x86 qemu-block-extra linux-image-amd64 busybox-static cpio kmod
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
