@@ -19,7 +19,8 @@ export interface RecordPlan {
   identifier: Buffer;
   /** Section number of a multi-extent file (0 for everything else). */
   section: number;
-  su?: PackedSystemUse;
+  /** Rock Ridge records only: lengths of the continuation areas (the entries are encoded again when written). */
+  areaLengths?: number[];
   /** Relative (block index after the extent, byte offset) of each continuation area. */
   areaPlaces: { block: number; offset: number }[];
   length: number;
@@ -84,10 +85,17 @@ function sectionCount(node: PlannedNode, sectionSize: number): number {
   return localSectionCount(node.entry.attrs.size, sectionSize);
 }
 
+/** The packed Rock Ridge System Use of a record (deterministic: layout and writer compute the same). */
+export function recordSystemUse(node: PlannedNode, role: RecordRole, identifier: Buffer, isRootDir: boolean): PackedSystemUse {
+  return packSystemUse(rockRidgeEntries(node, role, isRootDir && role === 'self'), identifier.length);
+}
+
 function makeRecord(node: PlannedNode, role: RecordRole, identifier: Buffer, section: number, kind: TreeKind, isRoot: boolean): RecordPlan {
   if (kind === 'joliet') return { node, role, identifier, section, areaPlaces: [], length: directoryRecordLength(identifier.length, 0) };
-  const su = packSystemUse(rockRidgeEntries(node, role, isRoot && role === 'self'), identifier.length);
-  return { node, role, identifier, section, su, areaPlaces: [], length: directoryRecordLength(identifier.length, systemUseLength(su)) };
+  // Only the sizes are kept: holding every record's encoded entries until the tree is written costs ~1 KiB per entry.
+  const su = recordSystemUse(node, role, identifier, isRoot);
+  const areaLengths = su.areas.length > 0 ? su.areas.map((_, a) => areaLength(su, a)) : undefined;
+  return { node, role, identifier, section, areaLengths, areaPlaces: [], length: directoryRecordLength(identifier.length, systemUseLength(su)) };
 }
 
 /** Records of one directory and their placement: records never cross a sector (ECMA-119 6.8.1.1). */
@@ -109,8 +117,7 @@ export function planDirectory(dir: PlannedDir, kind: TreeKind, sectionSize: numb
   const extentBlocks = Math.max(1, blocksFor(offset));
   let ceOffset = 0;
   for (const r of records) {
-    for (let a = 0; a < (r.su?.areas.length ?? 0); a++) {
-      const len = areaLength(r.su as PackedSystemUse, a);
+    for (const len of r.areaLengths ?? []) {
       if ((ceOffset % BLOCK_SIZE) + len > BLOCK_SIZE) ceOffset = Math.ceil(ceOffset / BLOCK_SIZE) * BLOCK_SIZE;
       r.areaPlaces.push({ block: Math.floor(ceOffset / BLOCK_SIZE), offset: ceOffset % BLOCK_SIZE });
       ceOffset += len;

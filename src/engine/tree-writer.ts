@@ -4,7 +4,7 @@ import { encodeDirectoryRecord, FileFlags } from '../iso9660/directory-record';
 import { encodePathTable } from '../iso9660/path-table';
 import { BLOCK_SIZE } from '../medium/medium';
 import type { Extent } from '../tree/node';
-import type { DirectoryPlan, RecordPlan, SessionLayout, TreeKind } from './layout';
+import { recordSystemUse, type DirectoryPlan, type RecordPlan, type SessionLayout, type TreeKind } from './layout';
 import type { PlannedDir, PlannedNode } from './plan';
 import { isPlannedDir } from './plan';
 import { encodeArea, encodeRecordSystemUse, type AreaPlace } from './system-use';
@@ -56,7 +56,8 @@ export function encodeDirectory(plan: DirectoryPlan, index: TreeIndex): Buffer {
     if ((offset % BLOCK_SIZE) + r.length > BLOCK_SIZE) offset = Math.ceil(offset / BLOCK_SIZE) * BLOCK_SIZE;
     const extent = index.extentOf(r.node, r.section, plan.kind);
     const places = absolutePlaces(plan, r);
-    const systemUse = r.su ? encodeRecordSystemUse(r.su, places) : Buffer.alloc(0);
+    const su = plan.kind === 'iso' ? recordSystemUse(r.node, r.role, r.identifier, plan.dir.parent === undefined) : undefined;
+    const systemUse = su ? encodeRecordSystemUse(su, places) : Buffer.alloc(0);
     const rec = encodeDirectoryRecord({
       extentLocation: extent.lba,
       dataLength: extent.bytes,
@@ -68,7 +69,7 @@ export function encodeDirectory(plan: DirectoryPlan, index: TreeIndex): Buffer {
     if (rec.length !== r.length) throw new Error(`internal: record length ${rec.length} differs from the planned ${r.length}`);
     rec.copy(buf, offset);
     offset += rec.length;
-    r.areaPlaces.forEach((p, i) => encodeArea(r.su!, places, i).copy(buf, ceBase + p.block * BLOCK_SIZE + p.offset));
+    if (su) r.areaPlaces.forEach((p, i) => encodeArea(su, places, i).copy(buf, ceBase + p.block * BLOCK_SIZE + p.offset));
   }
   return buf;
 }
