@@ -14,7 +14,7 @@ import type { SourceTree } from './source-tree';
 import { encodeDirectory, encodePathTables, TreeIndex } from './tree-writer';
 import { encodeSessionTable, previousChecksums, reserveChecksumTable, type ChecksumPlan } from './session-checksums';
 import { verifyStoredChecksums } from './stored-checksums';
-import { verifySession } from './verify';
+import { verifySession, type WrittenHashes } from './verify';
 import { openImageFile } from '../medium/image-file';
 
 export interface CommitOptions {
@@ -155,7 +155,7 @@ async function restore(image: fs.FileHandle, state: ImageState, undo: Undo): Pro
   await image.sync();
 }
 
-async function writeSession(ctx: WriteContext, p: Prepared, now: Timespec, volumeId: string): Promise<void> {
+async function writeSession(ctx: WriteContext, p: Prepared, now: Timespec, volumeId: string): Promise<WrittenHashes> {
   const start = p.layout.start;
   await ctx.image.write(Buffer.alloc(16 * BLOCK_SIZE), 0, 16 * BLOCK_SIZE, start * BLOCK_SIZE);
   const hashes = await writeData(ctx, p.layout);
@@ -174,6 +174,7 @@ async function writeSession(ctx: WriteContext, p: Prepared, now: Timespec, volum
   await ctx.image.sync();
   await pauseIfAsked('session');
   throwIfAborted(ctx.signal);
+  return hashes;
 }
 
 /**
@@ -214,11 +215,12 @@ export async function commitSession(opts: CommitOptions): Promise<CommitResult> 
   const now = timeOf(opts);
   const volumeId = opts.volumeId ?? 'DISCFS';
   const image = await fs.open(opts.imagePath, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+  let written: WrittenHashes | undefined;
   try {
     const ctx: WriteContext = { image, signal: opts.signal, onProgress: opts.onProgress };
     const undo = await captureUndo(image, p.state);
     try {
-      await writeSession(ctx, p, now, volumeId);
+      written = await writeSession(ctx, p, now, volumeId);
     } catch (e) {
       await restore(image, p.state, undo);
       throw e;
@@ -229,7 +231,7 @@ export async function commitSession(opts: CommitOptions): Promise<CommitResult> 
   }
   if (opts.verify === false) return { ...p.report, verified: false };
   opts.onProgress?.({ phase: 'verify', bytesDone: 0, bytesTotal: 1 });
-  await verifySession(opts.imagePath, p.planned);
+  await verifySession(opts.imagePath, p.planned, written);
   if (opts.verify === 'all') await verifyAllData(opts.imagePath);
   return { ...p.report, verified: true };
 }

@@ -38,24 +38,34 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DiscfsError('ENGINE_ABORTED', 'the commit was aborted; the image is unchanged', {}, { cause: signal.reason });
 }
 
-async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, bytes: number, buffer: Buffer, report: (n: number) => void): Promise<Buffer> {
+/** Streams one file with two buffers: the next piece is read while the current one is written. */
+async function copyOne(ctx: WriteContext, source: string | Buffer, lba: number, bytes: number, buffers: readonly [Buffer, Buffer], report: (n: number) => void): Promise<Buffer> {
   const hash = crypto.createHash('sha256');
   const input = await fs.open(source, 'r');
   try {
     const st = await input.stat();
     if (st.size !== bytes) throw new DiscfsError('ENGINE_SOURCE_CHANGED', `${source.toString()} is ${st.size} bytes, planned ${bytes}`, { path: source.toString() });
+    const readAt = (buf: Buffer, position: number): Promise<{ bytesRead: number }> => {
+      const p = input.read(buf, 0, Math.min(buf.length, bytes - position), position);
+      p.catch(() => undefined); // awaited below; a write failure meanwhile must not leave it unhandled
+      return p;
+    };
     let done = 0;
+    let turn = 0;
+    let pending = readAt(buffers[0], 0);
     while (done < bytes) {
       throwIfAborted(ctx.signal);
-      const want = Math.min(buffer.length, bytes - done);
-      const { bytesRead } = await input.read(buffer, 0, want, done);
+      const buffer = buffers[turn % 2];
+      const { bytesRead } = await pending;
       if (bytesRead === 0) throw new DiscfsError('ENGINE_SOURCE_CHANGED', `${source.toString()} shrank while being written`, { path: source.toString() });
+      if (done + bytesRead < bytes) pending = readAt(buffers[(turn + 1) % 2], done + bytesRead);
       // The last piece is padded to a whole block so the next file starts clean.
       const padded = done + bytesRead === bytes ? Math.ceil(bytesRead / BLOCK_SIZE) * BLOCK_SIZE : bytesRead;
       hash.update(buffer.subarray(0, bytesRead));
       buffer.fill(0, bytesRead, padded);
       await ctx.image.write(buffer, 0, padded, lba * BLOCK_SIZE + done);
       done += bytesRead;
+      turn++;
       report(bytesRead);
     }
   } finally {
@@ -95,7 +105,7 @@ export async function writeData(ctx: WriteContext, layout: SessionLayout): Promi
     bytesDone += n;
     ctx.onProgress?.({ phase: 'data', bytesDone, bytesTotal });
   };
-  const buffer = Buffer.alloc(COPY_BUFFER_BYTES);
+  const buffers: [Buffer, Buffer] = [Buffer.alloc(COPY_BUFFER_BYTES), Buffer.alloc(COPY_BUFFER_BYTES)];
   const ahead = new Map<number, Promise<Buffer | undefined>>();
   const sourceOf = (i: number): string | Buffer => {
     const c = layout.newData[i].node.content;
@@ -120,7 +130,7 @@ export async function writeData(ctx: WriteContext, layout: SessionLayout): Promi
       await ctx.image.write(small, 0, small.length, d.lba * BLOCK_SIZE);
       hashes.set(d.node, crypto.createHash('sha256').update(small.subarray(0, d.bytes)).digest());
       report(d.bytes);
-    } else hashes.set(d.node, await copyOne(ctx, sourceOf(i), d.lba, d.bytes, buffer, report));
+    } else hashes.set(d.node, await copyOne(ctx, sourceOf(i), d.lba, d.bytes, buffers, report));
   }
   return hashes;
 }

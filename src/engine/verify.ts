@@ -56,7 +56,10 @@ function compareAttrs(want: PlannedNode, got: LowerNode, problems: string[]): vo
   }
 }
 
-async function verifyDir(tree: LowerTree, want: PlannedDir, got: LowerNode, problems: string[]): Promise<void> {
+/** SHA-256 of each new file's bytes as they were written (data-writer): the read-back is compared with these. */
+export type WrittenHashes = ReadonlyMap<PlannedNode, Buffer>;
+
+async function verifyDir(tree: LowerTree, want: PlannedDir, got: LowerNode, problems: string[], written?: WrittenHashes): Promise<void> {
   const listed = await tree.list(got);
   if (listed.length !== want.isoChildren.length) problems.push(`${displayPath(want.path)}: ${listed.length} entries, wrote ${want.isoChildren.length}`);
   const byName = new Map(listed.map((n) => [n.name.toString('latin1'), n]));
@@ -68,32 +71,34 @@ async function verifyDir(tree: LowerTree, want: PlannedDir, got: LowerNode, prob
       continue;
     }
     compareAttrs(child, node, problems);
-    if (isPlannedDir(child)) await verifyDir(tree, child, node, problems);
+    if (isPlannedDir(child)) await verifyDir(tree, child, node, problems, written);
     else if (child.content?.from === 'local' && child.dataOwner) files.push({ child, node });
   }
   // Many small files: hashing a few at once hides the per-file open/read latency.
   await forEachLimited(files, FILE_CONCURRENCY, async ({ child, node }) => {
     const local = (child.content as { path: string | Buffer }).path;
-    const [x, y] = await Promise.all([hashLocal(local), hashLower(tree, node)]);
+    // With the hashes taken while writing, the staged file is not read a second time.
+    const known = written?.get(child)?.toString('hex');
+    const [x, y] = await Promise.all([known ?? hashLocal(local), hashLower(tree, node)]);
     if (x !== y) problems.push(`${displayPath(child.path)}: SHA-256 of the recorded data differs from the source`);
   });
 }
 
 /** Throws DiscfsError('ENGINE_VERIFY') listing every difference between the plan and what the reader sees. */
-export async function verifySession(imagePath: string, planned: PlannedTree): Promise<void> {
+export async function verifySession(imagePath: string, planned: PlannedTree, written?: WrittenHashes): Promise<void> {
   const medium = await openImageFile(imagePath);
   try {
-    await verifySessionOn(medium, planned);
+    await verifySessionOn(medium, planned, undefined, written);
   } finally {
     await medium.close();
   }
 }
 
 /** The same check on any medium (a drive); `sessionStarts` names the sessions where no emulated TOC exists. */
-export async function verifySessionOn(medium: Medium, planned: PlannedTree, sessionStarts?: readonly number[]): Promise<void> {
+export async function verifySessionOn(medium: Medium, planned: PlannedTree, sessionStarts?: readonly number[], written?: WrittenHashes): Promise<void> {
   const tree = await openVolume(medium, { view: 'rr', sessionStarts });
   const problems: string[] = [];
-  await verifyDir(tree, planned.root, tree.root, problems);
+  await verifyDir(tree, planned.root, tree.root, problems, written);
   if (problems.length > 0) {
     throw new DiscfsError('ENGINE_VERIFY', `verification of the new session failed:\n  ${problems.slice(0, 20).join('\n  ')}`, { problems });
   }
