@@ -147,7 +147,13 @@ export class Namespace {
       if (dir.lower === undefined || dir.rec.lowerPath === null) return 2;
       if (dir.lower.attrs.nlink >= 2) return dir.lower.attrs.nlink;
     }
-    const subdirs = (await this.list(dir)).filter((c) => c.kind === 'dir').length;
+    // Counted without listing: getattr of a directory must not cost one row per child (10k files = 10k rows a stat).
+    let subdirs = this.store.subdirEntryCount(dir.ino);
+    if (dir.lower !== undefined && dir.rec.lowerPath !== null) {
+      for (const ln of await this.lower.list(dir.lower)) {
+        if (ln.attrs.kind === 'dir' && this.store.getEntry(dir.ino, ln.name) === undefined) subdirs++;
+      }
+    }
     return 2 + subdirs;
   }
 

@@ -147,6 +147,11 @@ export class StagingStore {
     return asNumber(this.st.countChunks.get(ino)?.n ?? 0n);
   }
 
+  /** How many of a directory's overlay entries name directories (for its link count, without listing it). */
+  subdirEntryCount(parent: bigint): number {
+    return asNumber(this.st.countSubdirEntries.get(parent)?.n ?? 0n);
+  }
+
   /** Number of live overlay entries (not whiteouts): feeds the directory tree size estimate. */
   liveEntryCount(): number {
     return asNumber(this.st.countLiveEntries.get()?.n ?? 0n);
@@ -180,6 +185,9 @@ function prepareStatements(db: Database): Record<string, Statement> {
     putEntry: db.prepare('INSERT OR REPLACE INTO entries(parent, name, ino) VALUES (?, ?, ?)'),
     deleteEntry: db.prepare('DELETE FROM entries WHERE parent = ? AND name = ?'),
     deleteEntriesOf: db.prepare('DELETE FROM entries WHERE parent = ?'),
+    countSubdirEntries: db.prepare(
+      "SELECT count(*) AS n FROM entries e JOIN nodes n ON n.ino = e.ino WHERE e.parent = ? AND n.kind = 'dir'",
+    ),
     countLiveEntries: db.prepare('SELECT count(*) AS n FROM entries WHERE ino IS NOT NULL'),
     listChunks: db.prepare('SELECT idx FROM chunks WHERE ino = ?'),
     countChunks: db.prepare('SELECT count(*) AS n FROM chunks WHERE ino = ?'),

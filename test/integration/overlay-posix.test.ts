@@ -102,6 +102,20 @@ const STEPS: Step[] = [
   ['utimes on a symlink itself', (r) => (fs.lutimesSync(at(r, 'sym'), 1_400_000_000, 1_400_000_000), fs.lstatSync(at(r, 'sym')).mtimeMs)],
   ['access X_OK on a 0644 file', (r) => fs.accessSync(at(r, 'old/trunc'), C.X_OK)],
   ['access W_OK on a 0444 file (root)', (r) => fs.accessSync(at(r, 'old/ro'), C.W_OK)],
+  // directory link counts (counted without listing the directory: a fixed O(n) getattr)
+  ['nlink of an old dir with new, moved and removed subdirs', (r) => {
+    fs.mkdirSync(at(r, 'old/new-sub'));
+    fs.renameSync(at(r, 'old/empty'), at(r, 'moved-out'));
+    fs.mkdirSync(at(r, 'moved-out/in'));
+    fs.renameSync(at(r, 'moved-out/in'), at(r, 'old/moved-in'));
+    return ['old', 'moved-out', '.'].map((d) => fs.statSync(at(r, d)).nlink);
+  }],
+  ['nlink of a new dir with many files and a few subdirs', (r) => {
+    fs.mkdirSync(at(r, 'many'));
+    for (let i = 0; i < 300; i++) fs.writeFileSync(at(r, 'many', `f${i}`), '');
+    for (let i = 0; i < 3; i++) fs.mkdirSync(at(r, 'many', `d${i}`));
+    return fs.statSync(at(r, 'many')).nlink;
+  }],
   // names
   ['a 256-byte name', (r) => fs.writeFileSync(at(r, 'n'.repeat(256)), '')],
   ['a 255-byte name', (r) => fs.writeFileSync(at(r, 'n'.repeat(255)), '')],
