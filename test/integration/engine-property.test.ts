@@ -1,5 +1,6 @@
-// Property test: random trees and change sets over 6 sessions (fixed seeds); every session is checked against an
-// in-memory model through xorriso extraction, Joliet names stay unique, and every older session still reads as it was.
+// Property test: random trees and change sets over 6 sessions (fixed seeds, multi-extent files in every other one);
+// every session is checked against an in-memory model through xorriso extraction, Joliet names stay unique, and every
+// older session still reads as it was.
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -216,7 +217,9 @@ describe('engine: property-based multi-session growth', { timeout: 120_000 }, ()
         const history: { rows: string[]; groups: string[] }[] = [];
         for (const [i, ops] of sessions.entries()) {
           for (const o of ops) world.apply(o);
-          await commitDirectoryUpdate(world.root, { imagePath: image, now: new Date((1_700_000_000 + i) * 1000) });
+          // Every other session with 4 KiB sections: files over 4 KiB become multi-extent, and old ones are re-split.
+          const sectionSize = i % 2 === 0 ? 4096 : undefined;
+          await commitDirectoryUpdate(world.root, { imagePath: image, now: new Date((1_700_000_000 + i) * 1000), sectionSize });
           const want = world.expected();
           assert.deepEqual(extracted(image, path.join(dir, 'x')), want, `session ${i + 1}`);
           await checkJoliet(image, world.model);
