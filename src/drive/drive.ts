@@ -205,7 +205,8 @@ export class Drive {
       sessions: facts.sessions,
       nextWritableAddress: invisible?.nextWritableAddress,
       freeBlocks: invisible?.freeBlocks ?? 0,
-      readableBlocks: Math.max(recordedEnd, facts.sessions.length > 0 ? 0 : await readableEnd(t)),
+      // A blank disc has nothing to read, whatever READ CAPACITY says (tgt and the model answer "LBA 0").
+      readableBlocks: info?.discStatus === 'blank' ? 0 : Math.max(recordedEnd, facts.sessions.length > 0 ? 0 : await readableEnd(t)),
       incomplete: facts.incomplete,
     };
     return { ...state, ...appendability(state) };

@@ -8,6 +8,7 @@ import { DriveMedium } from './drive-medium';
 const EXIT_FOR_CODE: Record<string, ExitName> = {
   NOT_OPTICAL_DRIVE: 'sourceMissing',
   DEVICE_NOT_FOUND: 'sourceMissing',
+  DEVICE_OPEN: 'sourceMissing',
   DEVICE_PERMISSION: 'permissionDenied',
   DEVICE_BUSY: 'driveBusy',
   DRIVE_NO_MEDIUM: 'noMedium',

@@ -227,6 +227,7 @@ describe('Drive.inspect', () => {
     await assert.rejects(Drive.inspect(new DriveModel({})), (e: unknown) => e instanceof DiscfsError && e.code === 'DRIVE_NO_MEDIUM');
     const blank = await Drive.inspect(new DriveModel({ medium: 'bd-r', capacityBlocks: 1000 }));
     assert.deepEqual([blank.discStatus, blank.sessions.length, blank.nextWritableAddress, blank.freeBlocks, blank.appendable], ['blank', 0, 0, 1000, true]);
+    assert.equal(blank.readableBlocks, 0, 'a blank disc has nothing to read (READ CAPACITY says LBA 0)');
     const bdre = await Drive.inspect(new DriveModel({ medium: 'bd-re', capacityBlocks: 1024 }));
     assert.deepEqual([bdre.procedure, bdre.writeUnitBlocks, bdre.readableBlocks], ['overwrite', 32, 1024]);
   });
