@@ -38,6 +38,11 @@ export interface StagingOpenOptions {
 export class StagingStore {
   readonly dataDir: string;
   private readonly st: Record<string, Statement>;
+  /**
+   * Subdirectory entries per directory, kept up to date by the entry writes below (or dropped when a write cannot
+   * tell), so a directory's getattr costs O(1) even with 10k children. Dropped entirely when a transaction fails.
+   */
+  private readonly subdirCounts = new Map<bigint, number>();
 
   private constructor(
     readonly dir: string,
@@ -68,7 +73,12 @@ export class StagingStore {
 
   /** Runs `fn` as one SQLite transaction: the operation is on disk entirely or not at all. */
   transaction<R>(fn: () => R): R {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      this.subdirCounts.clear(); // the rollback may have undone counted entry writes
+      throw e;
+    }
   }
 
   dataPath(ino: bigint): string {
@@ -115,16 +125,21 @@ export class StagingStore {
 
   /** Points `name` in `parent` at `ino`, or makes it a whiteout (null). */
   setEntry(parent: bigint, name: Buffer, ino: bigint | null): void {
+    const delta = this.countedDelta(parent, name, ino);
     this.st.putEntry.run(parent, name, ino);
+    this.adjustSubdirs(parent, delta);
   }
 
   deleteEntry(parent: bigint, name: Buffer): void {
+    const delta = this.countedDelta(parent, name, null);
     this.st.deleteEntry.run(parent, name);
+    this.adjustSubdirs(parent, delta);
   }
 
   /** Drops the overlay entries (whiteouts) a removed directory still had. */
   deleteEntriesOf(parent: bigint): void {
     this.st.deleteEntriesOf.run(parent);
+    this.subdirCounts.delete(parent);
   }
 
   chunkIndexes(ino: bigint): Set<number> {
@@ -149,7 +164,33 @@ export class StagingStore {
 
   /** How many of a directory's overlay entries name directories (for its link count, without listing it). */
   subdirEntryCount(parent: bigint): number {
-    return asNumber(this.st.countSubdirEntries.get(parent)?.n ?? 0n);
+    const cached = this.subdirCounts.get(parent);
+    if (cached !== undefined) return cached;
+    const n = asNumber(this.st.countSubdirEntries.get(parent)?.n ?? 0n);
+    this.subdirCounts.set(parent, n);
+    return n;
+  }
+
+  /** +1/-1/0: how an entry write changes the parent's subdirectory count; undefined when it cannot tell. */
+  private countedDelta(parent: bigint, name: Buffer, ino: bigint | null): number | undefined {
+    if (!this.subdirCounts.has(parent)) return 0;
+    const was = this.namesDirectory(this.getEntry(parent, name)?.ino ?? null);
+    const now = this.namesDirectory(ino);
+    return was === undefined || now === undefined ? undefined : Number(now) - Number(was);
+  }
+
+  /** Whether an entry's target is a directory; undefined for a target without a record (not known here). */
+  private namesDirectory(ino: bigint | null): boolean | undefined {
+    if (ino === null) return false;
+    const rec = this.getNode(ino);
+    return rec === undefined ? undefined : rec.kind === 'dir';
+  }
+
+  private adjustSubdirs(parent: bigint, delta: number | undefined): void {
+    const n = this.subdirCounts.get(parent);
+    if (n === undefined) return;
+    if (delta === undefined) this.subdirCounts.delete(parent);
+    else this.subdirCounts.set(parent, n + delta);
   }
 
   /** Number of live overlay entries (not whiteouts): feeds the directory tree size estimate. */
@@ -162,6 +203,7 @@ export class StagingStore {
     this.transaction(() => {
       this.db.exec('DELETE FROM nodes; DELETE FROM entries; DELETE FROM chunks;');
     });
+    this.subdirCounts.clear();
   }
 
   /** Makes committed transactions durable against power loss (WAL mode with synchronous=NORMAL defers that). */
