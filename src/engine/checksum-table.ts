@@ -3,10 +3,15 @@
 
 import { BLOCK_SIZE } from '../medium/medium';
 
-/** At PVD offset 883 (Application Use): magic, then table LBA (u32 LE), block count (u32 LE), entry count (u32 LE). */
-export const MARKER_MAGIC = Buffer.from('DISCFS-SHA256-TABLE-1\0', 'latin1');
+/**
+ * At PVD offset 883 (Application Use): magic, then table LBA, block count, entry count and the previous session's
+ * start LBA (u32 LE each; 0xFFFFFFFF: none). A table lists only the data its session wrote; older data's checksums
+ * are found by following the chain of previous sessions.
+ */
+export const MARKER_MAGIC = Buffer.from('DISCFS-SHA256-TABLE-2\0', 'latin1');
 export const APPLICATION_USE_OFFSET = 883;
-const MARKER_LENGTH = MARKER_MAGIC.length + 12;
+const MARKER_LENGTH = MARKER_MAGIC.length + 16;
+const NO_PREVIOUS = 0xffff_ffff;
 
 /** One entry: first LBA (u32 LE), size (u64 LE), SHA-256 of the file's content as read back (32 bytes). */
 export const ENTRY_BYTES = 44;
@@ -22,6 +27,8 @@ export interface TableLocation {
   lba: number;
   blocks: number;
   entries: number;
+  /** Start LBA of the previous session, whose own marker continues the chain. */
+  previousSession?: number;
 }
 
 export function tableBlocks(entries: number): number {
@@ -39,6 +46,7 @@ export function writeMarker(pvd: Buffer, at: TableLocation): void {
   pvd.writeUInt32LE(at.lba, o + MARKER_MAGIC.length);
   pvd.writeUInt32LE(at.blocks, o + MARKER_MAGIC.length + 4);
   pvd.writeUInt32LE(at.entries, o + MARKER_MAGIC.length + 8);
+  pvd.writeUInt32LE(at.previousSession ?? NO_PREVIOUS, o + MARKER_MAGIC.length + 12);
 }
 
 /** The table's place from a PVD, or undefined when it has no (or an inconsistent) marker. */
@@ -50,7 +58,9 @@ export function readMarker(pvd: Buffer): TableLocation | undefined {
     blocks: pvd.readUInt32LE(o + MARKER_MAGIC.length + 4),
     entries: pvd.readUInt32LE(o + MARKER_MAGIC.length + 8),
   };
-  return at.blocks === tableBlocks(at.entries) ? at : undefined;
+  const previous = pvd.readUInt32LE(o + MARKER_MAGIC.length + 12);
+  if (at.blocks !== tableBlocks(at.entries)) return undefined;
+  return previous === NO_PREVIOUS ? at : { ...at, previousSession: previous };
 }
 
 /** Entries sorted by LBA, packed ENTRIES_PER_BLOCK to a block (no entry crosses a block). */

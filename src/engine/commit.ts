@@ -12,7 +12,7 @@ import { DEFAULT_SECTION_SIZE, layoutSession, type SessionLayout } from './layou
 import { planTree, type PlannedTree } from './plan';
 import type { SourceTree } from './source-tree';
 import { encodeDirectory, encodePathTables, TreeIndex } from './tree-writer';
-import { encodeSessionTable, previousChecksums, reserveChecksumTable, type ChecksumPlan } from './session-checksums';
+import { encodeSessionTable, previousChecksumSession, reserveChecksumTable } from './session-checksums';
 import { verifyStoredChecksums } from './stored-checksums';
 import { verifySession, type WrittenHashes } from './verify';
 import { openImageFile } from '../medium/image-file';
@@ -71,7 +71,6 @@ interface Prepared {
   state: ImageState;
   planned: PlannedTree;
   layout: SessionLayout;
-  checksums: ChecksumPlan;
   report: SessionPlanReport;
 }
 
@@ -79,7 +78,7 @@ async function prepare(opts: CommitOptions): Promise<Prepared> {
   const state = await inspectImage(opts.imagePath);
   const planned = planTree({ ...opts.tree, bootRecord: opts.tree.bootRecord ?? state.bootRecord });
   const layout = layoutSession(planned, { start: state.nextStart, sectionSize: opts.sectionSize ?? DEFAULT_SECTION_SIZE });
-  const checksums = reserveChecksumTable(planned, layout, await previousChecksums(state));
+  reserveChecksumTable(layout, await previousChecksumSession(state));
   const endLba = state.nextStart + layout.size;
   const capacity = capacityBlocks(opts.media, state);
   const report: SessionPlanReport = {
@@ -92,7 +91,7 @@ async function prepare(opts: CommitOptions): Promise<Prepared> {
     capacityBlocks: capacity,
     freeBlocksAfter: capacity - endLba,
   };
-  return { state, planned, layout, checksums, report };
+  return { state, planned, layout, report };
 }
 
 /** Dry run: where the next session would go and how big it would be. Writes nothing. */
@@ -160,7 +159,7 @@ async function writeSession(ctx: WriteContext, p: Prepared, now: Timespec, volum
   await ctx.image.write(Buffer.alloc(16 * BLOCK_SIZE), 0, 16 * BLOCK_SIZE, start * BLOCK_SIZE);
   const hashes = await writeData(ctx, p.layout);
   if (p.layout.checksumTable) {
-    const table = encodeSessionTable(p.layout, p.checksums, hashes);
+    const table = encodeSessionTable(p.layout, hashes);
     await ctx.image.write(table, 0, table.length, p.layout.checksumTable.lba * BLOCK_SIZE);
   }
   await pauseIfAsked('data');

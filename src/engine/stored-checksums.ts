@@ -8,14 +8,34 @@ import { decodeTableBlock, ENTRIES_PER_BLOCK, entryKey, readMarker } from './che
 import { COPY_BUFFER_BYTES } from './data-writer';
 import { FILE_CONCURRENCY, forEachLimited } from './pool';
 
-/** key (first LBA + size) -> SHA-256; undefined when the session has no table (or its marker points outside it). */
+/** Bound on the chain walk (each hop must also go to a lower LBA, so the walk ends anyway). */
+const MAX_CHAIN_SESSIONS = 10_000;
+
+/** ECMA-119 8.4.8 Volume Space Size (LE half): a session's own PVD records its own size. */
+function ownSize(pvd: Buffer): number {
+  return pvd.readUInt32LE(80);
+}
+
+/**
+ * key (first LBA + size) -> SHA-256 for a session and, through the chain of markers, every earlier discfs session;
+ * undefined when the session has no table. The chain stops at a session without one (written by another tool).
+ */
 export async function readChecksumTable(medium: Medium, start: number, blocks: number): Promise<Map<string, Buffer> | undefined> {
-  const pvd = await medium.read(start + 16, 1);
-  const at = readMarker(pvd);
-  if (!at || at.lba < start + 16 || at.lba + at.blocks > start + blocks) return undefined;
   const out = new Map<string, Buffer>();
-  for (let b = 0; b < at.blocks; b++) {
-    for (const e of decodeTableBlock(await medium.read(at.lba + b, 1), b * ENTRIES_PER_BLOCK, at.entries)) out.set(entryKey(e.lba, e.size), e.sha256);
+  let session = { start, blocks };
+  for (let hop = 0; hop < MAX_CHAIN_SESSIONS; hop++) {
+    const pvd = await medium.read(session.start + 16, 1);
+    const at = readMarker(pvd);
+    if (!at || at.lba < session.start + 16 || at.lba + at.blocks > session.start + session.blocks) return hop === 0 ? undefined : out;
+    for (let b = 0; b < at.blocks; b++) {
+      for (const e of decodeTableBlock(await medium.read(at.lba + b, 1), b * ENTRIES_PER_BLOCK, at.entries)) {
+        const key = entryKey(e.lba, e.size);
+        if (!out.has(key)) out.set(key, e.sha256);
+      }
+    }
+    if (at.previousSession === undefined || at.previousSession >= session.start) return out;
+    const previous = at.previousSession;
+    session = { start: previous, blocks: ownSize(await medium.read(previous + 16, 1)) };
   }
   return out;
 }
