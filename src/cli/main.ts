@@ -10,6 +10,7 @@ import { verifyCommand } from './commands/verify';
 import { statusCommand } from './commands/status';
 import { infoCommand } from './commands/info';
 import { mirrorCommand } from './commands/mirror';
+import { closeSessionCommand } from './commands/close-session';
 
 const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
@@ -28,6 +29,7 @@ export function buildParser(argv: string[]) {
     .command(statusCommand)
     .command(infoCommand)
     .command(mirrorCommand)
+    .command(closeSessionCommand)
     .completion('completion', 'print a bash/zsh completion script')
     .demandCommand(1, 'name a command')
     .strict()

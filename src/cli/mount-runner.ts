@@ -26,6 +26,9 @@ import { capacityBlocks, inspectImage, type MediaKind } from '../engine/growing-
 import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
 import { emptyMedium } from '../medium/empty-medium';
 import { needsLowMemoryRelaunch, relaunchWithDaemonSettings } from './address-space';
+import { DriveMedium } from '../drive/drive-medium';
+import { readOnlyReason } from '../drive/open-drive';
+import type { DriveCommitOptions } from '../drive/commit-drive';
 
 /** New images stand for a 4.7 GB DVD±R unless --media says otherwise. */
 const DEFAULT_MEDIA: MediaKind = 'dvd';
@@ -44,6 +47,8 @@ export interface MountRequest {
   /** Create the image as a blank disc when it does not exist. */
   create?: boolean;
   media?: MediaKind;
+  /** Optical drives: how the unmount burns (`--close`, `--eject`, `--speed`); `discfs unmount` may override them. */
+  burn?: Pick<DriveCommitOptions, 'finalize' | 'eject' | 'speedKBps'>;
 }
 
 export interface RunOptions {
@@ -80,6 +85,8 @@ interface EndState {
   discard: boolean;
   /** Aborts the commit (op 'abort', Ctrl-C in `discfs unmount`); created at mount so an early abort still counts. */
   abort: AbortController;
+  /** Burn options for a drive: the mount's, then what `discfs unmount` asked for. */
+  burn: NonNullable<MountRequest['burn']>;
 }
 
 export interface DaemonStatus {
@@ -105,6 +112,11 @@ function requestHandler(req: MountRequest, mounted: Mounted, state: EndState, lo
       return { aborting: true };
     }
     if (!mounted.live) throw new Error('a read-only mount has nothing to commit');
+    if (r.op === 'burn') {
+      const defined = Object.entries({ finalize: r.finalize, eject: r.eject, speedKBps: r.speedKBps }).filter(([, v]) => v !== undefined);
+      state.burn = { ...state.burn, ...Object.fromEntries(defined) };
+      return state.burn;
+    }
     if (r.op === 'plan') return planOverlay(mounted.live, req.source, req.media ?? DEFAULT_MEDIA);
     state.discard = true;
     return { discard: true };
@@ -113,8 +125,7 @@ function requestHandler(req: MountRequest, mounted: Mounted, state: EndState, lo
 
 /** The overlay of a writable mount of `req.source`: its staging dir is keyed by the medium's newest session. */
 export async function writableOverlayOptions(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined): Promise<{ options: OverlayOptions; byPath: boolean }> {
-  const state = await inspectImage(req.source);
-  const capacity = capacityBlocks(req.media ?? DEFAULT_MEDIA, state);
+  const space = medium instanceof DriveMedium ? driveSpace(medium, volume) : await imageSpace(req);
   const id = await identityOf(medium ?? emptyMedium(req.source), volume?.session.startLba, req.source);
   const options: OverlayOptions = {
     stagingDir: req.staging ?? defaultStagingDir(id),
@@ -122,9 +133,50 @@ export async function writableOverlayOptions(req: MountRequest, medium: Medium |
     lower: volume ?? null,
     owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     keepOwners: req.keepOwners,
-    capacity: { blocks: capacity, freeBlocks: Math.max(0, capacity - state.nextStart) },
+    capacity: space,
   };
   return { options, byPath: id.byPath };
+}
+
+interface Space {
+  blocks: number;
+  freeBlocks: number;
+}
+
+async function imageSpace(req: MountRequest): Promise<Space> {
+  const state = await inspectImage(req.source);
+  const capacity = capacityBlocks(req.media ?? DEFAULT_MEDIA, state);
+  return { blocks: capacity, freeBlocks: Math.max(0, capacity - state.nextStart) };
+}
+
+/** `df` on a drive mount: the track information's free blocks (write-once) or the formatted size past the newest session. */
+function driveSpace(medium: DriveMedium, volume: IsoVolume | undefined): Space {
+  const s = medium.state;
+  if (s.procedure === 'overwrite') {
+    const used = volume ? volume.session.startLba + volume.session.blocks : 0;
+    return { blocks: s.freeBlocks, freeBlocks: Math.max(0, s.freeBlocks - used) };
+  }
+  const used = s.nextWritableAddress ?? s.readableBlocks;
+  return { blocks: used + s.freeBlocks, freeBlocks: s.freeBlocks };
+}
+
+/**
+ * A drive whose disc cannot take a session (closed, full, an interrupted burn) mounts read-only with a notice;
+ * an interrupted burn is named with the way to close it.
+ */
+export function adjustForDrive(req: MountRequest, medium: Medium | undefined, log: Log): MountRequest {
+  if (!(medium instanceof DriveMedium)) return req;
+  const inc = medium.state.incomplete;
+  if (inc) {
+    log.notice(`${req.source}: an interrupted burn left track ${inc.track} of session ${inc.session} open (LBA ${inc.startLba}, ${inc.blocks} blocks); ` +
+      `close it with \`discfs close-session ${req.source}\` (its data is not a readable session; the older sessions stay)`);
+  }
+  if (req.readOnly) return req;
+  const reason = readOnlyReason(medium);
+  if (!reason) return req;
+  if (medium.blocks === 0) throw new CliError('noFileSystem', `${reason}, and it holds nothing to show`);
+  log.notice(reason);
+  return { ...req, readOnly: true };
 }
 
 /** The staging dir must take writes before anything is mounted: a failure later would lose the user's changes. */
@@ -200,7 +252,8 @@ function finalEvent(outcome: CommitOutcome, message: string): DaemonEvent {
   return { event: 'result', ok: true, exit: EXIT.ok, message, session: r.sessionNumber, startLba: r.startLba, blocks: r.sessionBlocks };
 }
 
-async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hub: EventHub, log: Log, signal: AbortSignal): Promise<DaemonEvent> {
+async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hub: EventHub, log: Log, end: EndState): Promise<DaemonEvent> {
+  const signal = end.abort.signal;
   log.info('unmounted: committing the staged changes');
   const t0 = Date.now();
   const delay = progressDelay();
@@ -211,6 +264,7 @@ async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hu
       overlay,
       media: req.media ?? DEFAULT_MEDIA,
       signal,
+      drive: { ...end.burn, onNotice: (m) => log.notice(m) },
       onProgress: (p) => {
         hub.send({ event: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
         delay?.();
@@ -242,17 +296,19 @@ function announce(req: MountRequest, hub: EventHub, log: Log, e: DaemonEvent, co
   }
 }
 
-async function runForeground(req: MountRequest, opts: RunOptions): Promise<void> {
+async function runForeground(asked: MountRequest, opts: RunOptions): Promise<void> {
+  let req = asked;
   const log = createLog(opts.readyFd === undefined ? undefined : logFileFor(req.mountpoint));
   let handle: MountHandle;
   let medium: Medium | undefined;
   let mounted: Mounted;
   let hub: EventHub;
-  const endState: EndState = { discard: false, abort: new AbortController() };
+  const endState: EndState = { discard: false, abort: new AbortController(), burn: { ...asked.burn } };
   let committing = false;
   try {
     await checkTarget(req.mountpoint, req.options);
     medium = await openMedium(req);
+    req = adjustForDrive(req, medium, log);
     mounted = await buildFilesystem(req, medium, log);
     handle = await serve(mounted.fs, req.mountpoint, {
       readOnly: req.readOnly,
@@ -288,7 +344,7 @@ async function runForeground(req: MountRequest, opts: RunOptions): Promise<void>
     announce(req, hub, log, { event: 'result', ok: true, exit: EXIT.ok, message: 'unmounted; the staged changes were discarded' }, true);
   } else if (mounted.overlay && end.external) {
     committing = true;
-    announce(req, hub, log, await commitAfterUnmount(req, mounted.overlay, hub, log, endState.abort.signal), true);
+    announce(req, hub, log, await commitAfterUnmount(req, mounted.overlay, hub, log, endState), true);
   } else {
     const kept = mounted.overlay ? '; the staged changes are kept for the next mount' : '';
     log.info(`unmounted ${req.mountpoint}${kept}`);

@@ -14,6 +14,8 @@ export interface CommitRequest {
   media?: MediaKind;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Optical drives only: finalise, eject, speed, notices (docs/burning.md). */
+  drive?: Omit<DriveCommitOptions, 'onProgress' | 'signal'>;
 }
 
 export interface ChangeSummary {
@@ -48,12 +50,12 @@ async function withOverlay<T>(options: OverlayOptions, work: (o: OverlayFs) => P
 }
 
 /** Optical drives: the same commit, burnt through src/drive (docs/burning.md). */
-export async function commitOverlayToDrive(req: CommitRequest & { drive?: DriveCommitOptions }): Promise<CommitOutcome> {
+export async function commitOverlayToDrive(req: CommitRequest): Promise<CommitOutcome> {
   return withOverlay(req.overlay, async (overlay) => {
     const summary = summarize(await overlay.changes());
     if (summary.added + summary.changed + summary.deleted + summary.renamed === 0) return { kind: 'nothing', summary };
     const tree = await overlay.mergedTree();
-    const result = await burnTreeToDevice(req.imagePath, tree, { onProgress: req.onProgress, signal: req.signal, ...req.drive });
+    const result = await burnTreeToDevice(req.imagePath, tree, { ...req.drive, onProgress: req.onProgress, signal: req.signal });
     await overlay.discard();
     return { kind: 'committed', summary, result };
   });

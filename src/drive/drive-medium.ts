@@ -4,6 +4,7 @@ import { readBlocks } from '../mmc/read-write';
 import { withRetry } from '../mmc/retry';
 import type { Transport } from '../mmc/transport';
 import { probePrimary } from '../session/descriptor-set';
+import { findSessions } from '../session/find-sessions';
 import { DiscfsError } from '../util/errors';
 import { Drive, type DriveSession, type DriveState } from './drive';
 
@@ -22,6 +23,8 @@ export class DriveMedium implements Medium {
   private isoSessions: DriveSession[] = [];
   /** Sessions on the disc without a primary volume descriptor at start+16 (shown as warnings). */
   readonly foreignSessions: DriveSession[] = [];
+  /** The one TOC session at LBA 0 holds a growing chain (LBA 0..31 = emulated TOC): findSessions walks it. */
+  private emulatedTocInside = false;
 
   private constructor(
     private readonly transport: Transport,
@@ -37,7 +40,21 @@ export class DriveMedium implements Medium {
     const state = await Drive.inspect(transport);
     const medium = new DriveMedium(transport, state, state.readableBlocks, options.ownsTransport ?? true);
     if (state.procedure !== 'overwrite') await medium.sortSessions();
+    medium.emulatedTocInside = await medium.holdsEmulatedToc();
     return medium;
+  }
+
+  /**
+   * libisoburn on ROM and overwritable media: a single TOC session starting at LBA 0 is looked into, and when LBA
+   * 0..31 carries an emulated TOC (a grown image, e.g. pressed or burnt as one track) its chain is the session list.
+   */
+  private async holdsEmulatedToc(): Promise<boolean> {
+    if (this.isoSessions.length !== 1 || this.isoSessions[0].startLba !== 0 || this.foreignSessions.length > 0) return false;
+    // findSessions takes sessionStarts first: hide the TOC's list while the head is probed.
+    this.emulatedTocInside = true;
+    const found = await findSessions(this).catch(() => undefined);
+    this.emulatedTocInside = false;
+    return found !== undefined && found.method === 'emulated-toc' && found.defects.length === 0;
   }
 
   private async sortSessions(): Promise<void> {
@@ -49,7 +66,7 @@ export class DriveMedium implements Medium {
 
   /** Session starts from the TOC of a write-once medium; undefined where only the emulated TOC knows them. */
   get sessionStarts(): number[] | undefined {
-    if (this.state.procedure === 'overwrite' || this.isoSessions.length === 0) return undefined;
+    if (this.state.procedure === 'overwrite' || this.isoSessions.length === 0 || this.emulatedTocInside) return undefined;
     return this.isoSessions.map((s) => s.startLba);
   }
 

@@ -5,11 +5,12 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { CommitPlan } from '../../commit/commit-overlay';
-import { connectEvents, type DaemonConnection, type DaemonEvent } from '../../commit/control';
+import { connectEvents, type DaemonConnection, type DaemonEvent, type DaemonRequest } from '../../commit/control';
 import { findMount } from '../../daemon/mountpoint';
 import { CliError, EXIT } from '../exit-codes';
 import { ProgressLine } from '../progress';
 import { confirm } from '../confirm';
+import { confirmClose, parseSpeed } from './mount';
 
 interface UnmountArgs {
   mountpoint: string;
@@ -17,6 +18,15 @@ interface UnmountArgs {
   dryRun?: boolean;
   discard?: boolean;
   yes?: boolean;
+  close?: boolean;
+  eject?: boolean;
+  speed?: number;
+}
+
+/** What `--close/--eject/--speed` change for a drive burn; undefined when none was given. */
+function burnRequest(args: UnmountArgs): DaemonRequest | undefined {
+  if (args.close === undefined && args.eject === undefined && args.speed === undefined) return undefined;
+  return { op: 'burn', finalize: args.close, eject: args.eject, speedKBps: parseSpeed(args.speed) };
 }
 
 export function isDiscfsMount(fstype: string): boolean {
@@ -100,6 +110,9 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'print what the commit would write; stay mounted' })
       .option('discard', { type: 'boolean', describe: 'unmount and drop the staged changes (asks first)' })
       .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask for confirmation' })
+      .option('close', { type: 'boolean', describe: 'drives: finalise the disc after this session (asks; --yes to skip)' })
+      .option('eject', { type: 'boolean', describe: 'drives: eject after the burn is verified' })
+      .option('speed', { type: 'number', describe: 'drives: write speed in kB/s' })
       .example('$0 unmount ~/disc', 'commit and unmount')
       .example('$0 unmount --dry-run ~/disc', 'show what would be committed')
       .example('$0 unmount --discard --yes ~/disc', 'throw the staged changes away') as never,
@@ -109,6 +122,8 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
     if (!m || !isDiscfsMount(m.fstype)) throw new CliError('notMounted', `${mnt} is not a discfs mount`);
     // Asked before connecting: an open channel would keep this process alive after a refusal.
     if (args.discard && !args.dryRun && !args.yes && !(await confirm(`drop every staged change on ${mnt}?`))) throw new CliError('aborted', 'nothing discarded');
+    const burn = burnRequest(args);
+    if (!args.dryRun && !args.discard) await confirmClose(args, mnt);
     const sink: { handler?: (e: DaemonEvent) => void } = {};
     const conn = await connectEvents(mnt, (e) => sink.handler?.(e));
     if (!conn) {
@@ -122,6 +137,7 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
     }
     try {
       if (args.discard) await conn.request({ op: 'discard' });
+      else if (burn) await conn.request(burn);
       const exit = await follow(conn, mnt, args.json === true, sink);
       if (exit !== EXIT.ok) process.exitCode = exit;
     } finally {
