@@ -8,14 +8,15 @@ import path from 'node:path';
 import { DriveMedium } from '../../src/drive/drive-medium';
 import { findSessions } from '../../src/session/find-sessions';
 import { listSessions } from '../../src/tree/iso-volume';
-import { writableOverlayOptions, type MountRequest } from '../../src/cli/mount-runner';
+import { adjustForDrive, writableOverlayOptions, type MountRequest } from '../../src/cli/mount-runner';
+import { createLog } from '../../src/cli/log';
 import { DriveModel } from '../helpers/drive-model/drive-model';
 import { MODEL_BLOCK } from '../helpers/drive-model/disc-state';
 import { fixture } from '../helpers/fixtures';
 import { tocSessions } from '../helpers/oracle';
 
 /** Records `image` as the disc's only track and session, finalised: what tgt shows after one burn, or a pressed disc. */
-function pressed(image: Buffer): DriveModel {
+function pressed(image: Buffer, close: 'finalize' | 'none' = 'finalize'): DriveModel {
   const blocks = Math.ceil(image.length / MODEL_BLOCK);
   const model = new DriveModel({ medium: 'dvd+r', capacityBlocks: blocks + 1000 });
   const disc = model.disc;
@@ -23,7 +24,7 @@ function pressed(image: Buffer): DriveModel {
   const padded = Buffer.alloc(blocks * MODEL_BLOCK);
   image.copy(padded);
   disc.write(0, Array.from({ length: blocks }, (_, i) => padded.subarray(i * MODEL_BLOCK, (i + 1) * MODEL_BLOCK)));
-  disc.closeSession(true);
+  if (close === 'finalize') disc.closeSession(true);
   return model;
 }
 
@@ -75,6 +76,45 @@ describe('DriveMedium', () => {
     try {
       assert.deepEqual(medium.sessionStarts, [0]);
       assert.deepEqual((await findSessions(medium)).sessions.map((s) => s.startLba), [0]);
+    } finally {
+      await medium.close();
+    }
+  });
+
+  it('a closed (finalised) disc mounts read-only with a notice that says why', async () => {
+    const medium = await DriveMedium.open(pressed(fs.readFileSync(await fixture('genisoimage-level4'))));
+    try {
+      const log = createLog(path.join(work, 'closed.log'));
+      const req = adjustForDrive(request('/dev/sr-model', path.join(work, 'closed')), medium, log);
+      assert.equal(req.readOnly, true);
+      assert.equal(log.notices.length, 1);
+      assert.match(log.notices[0], /closed \(finalized\).*mounting read-only/);
+    } finally {
+      await medium.close();
+    }
+  });
+
+  it('an interrupted burn (a track never closed) is reported with the command that closes it, and mounts read-only', async () => {
+    const medium = await DriveMedium.open(pressed(fs.readFileSync(await fixture('genisoimage-level4')), 'none'));
+    try {
+      assert.ok(medium.state.incomplete);
+      const log = createLog(path.join(work, 'interrupted.log'));
+      const req = adjustForDrive(request('/dev/sr-model', path.join(work, 'interrupted')), medium, log);
+      assert.equal(req.readOnly, true);
+      assert.match(log.notices.join('\n'), /interrupted burn left track 1 of session 1 open .*discfs close-session \/dev\/sr-model/);
+      assert.match(log.notices.join('\n'), /never closed.*mounting read-only/);
+    } finally {
+      await medium.close();
+    }
+  });
+
+  it('an appendable disc keeps its writable mount and prints nothing', async () => {
+    const medium = await DriveMedium.open(new DriveModel({ medium: 'bd-r', capacityBlocks: 5000 }));
+    try {
+      const log = createLog(path.join(work, 'blank.log'));
+      const req = request('/dev/sr-model', path.join(work, 'blank-bd'));
+      assert.equal(adjustForDrive(req, medium, log), req);
+      assert.deepEqual(log.notices, []);
     } finally {
       await medium.close();
     }
