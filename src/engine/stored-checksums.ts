@@ -40,9 +40,17 @@ export async function readChecksumTable(medium: Medium, start: number, blocks: n
   return out;
 }
 
+/** SHA-256 of a file as the reader returns it; the next piece is read while the current one is hashed. */
 export async function hashNode(tree: LowerTree, node: LowerNode): Promise<Buffer> {
   const h = crypto.createHash('sha256');
-  for (let pos = 0; pos < node.attrs.size; pos += COPY_BUFFER_BYTES) h.update(await tree.read(node, pos, COPY_BUFFER_BYTES));
+  const size = node.attrs.size;
+  let next = size > 0 ? tree.read(node, 0, COPY_BUFFER_BYTES) : undefined;
+  for (let pos = 0; next !== undefined; pos += COPY_BUFFER_BYTES) {
+    const piece = await next;
+    next = pos + COPY_BUFFER_BYTES < size ? tree.read(node, pos + COPY_BUFFER_BYTES, COPY_BUFFER_BYTES) : undefined;
+    next?.catch(() => undefined); // awaited on the next turn
+    h.update(piece);
+  }
   return h.digest();
 }
 

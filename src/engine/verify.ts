@@ -11,13 +11,8 @@ import { COPY_BUFFER_BYTES } from './data-writer';
 import type { PlannedDir, PlannedNode, PlannedTree } from './plan';
 import { isPlannedDir } from './plan';
 import { FILE_CONCURRENCY, forEachLimited } from './pool';
+import { hashNode } from './stored-checksums';
 import { displayPath } from './source-tree';
-
-async function hashLower(tree: LowerTree, node: LowerNode): Promise<string> {
-  const h = crypto.createHash('sha256');
-  for (let pos = 0; pos < node.attrs.size; pos += COPY_BUFFER_BYTES) h.update(await tree.read(node, pos, COPY_BUFFER_BYTES));
-  return h.digest('hex');
-}
 
 async function hashLocal(path: string | Buffer): Promise<string> {
   const h = crypto.createHash('sha256');
@@ -79,7 +74,7 @@ async function verifyDir(tree: LowerTree, want: PlannedDir, got: LowerNode, prob
     const local = (child.content as { path: string | Buffer }).path;
     // With the hashes taken while writing, the staged file is not read a second time.
     const known = written?.get(child)?.toString('hex');
-    const [x, y] = await Promise.all([known ?? hashLocal(local), hashLower(tree, node)]);
+    const [x, y] = await Promise.all([known ?? hashLocal(local), hashNode(tree, node).then((b) => b.toString('hex'))]);
     if (x !== y) problems.push(`${displayPath(child.path)}: SHA-256 of the recorded data differs from the source`);
   });
 }
