@@ -16,14 +16,15 @@ import { PROFILE } from '../../src/mmc/profiles';
 import { diffListings, listTree, type Entry, type EntryField } from '../helpers/listing';
 import { extractedListing } from '../helpers/oracle';
 import { runInGuest, shellQuote, type GuestResult } from '../helpers/qemu/guest';
-import type { BurnReport } from '../helpers/qemu/guest-mmc-probe';
+import type { BurnReport, Survey } from '../helpers/qemu/guest-mmc-probe';
 import { TgtDaemon } from '../helpers/qemu/tgt-daemon';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'discfs');
 const PROBE = path.join(__dirname, '..', 'helpers', 'qemu', 'guest-mmc-probe.js');
 const SCSI_FUNCTIONS = path.join(ROOT, 'test', 'helpers', 'qemu', 'guest-scsi.sh');
-const GUEST_TIMEOUT_MS = 150_000;
+/** One boot and two burns; a boot alone took up to 70 s under the load of parallel builds. */
+const GUEST_TIMEOUT_MS = 200_000;
 const FIXED_TIME = new Date('2024-05-01T12:00:00Z');
 const FIELDS: readonly EntryField[] = ['type', 'size', 'mode', 'mtime', 'target', 'sha256'];
 
@@ -72,7 +73,9 @@ function guestScript(out: string, image: string): string {
     'umount /tmp/ka 2>/dev/null',
     // Disc B: the product itself, when it can open drives.
     'B=$(hctl_of 1) || { echo "no MMC device at id 1" >&2; exit 3; }',
+    `node ${q(PROBE)} survey /dev/$(sg_of $B) >${o('cli-survey.out')} 2>${o('cli-survey.err')}; echo $? >${o('cli-survey.rc')}`,
     `if timeout 60 node ${q(BIN)} mount /dev/$(sr_of $B) /tmp/fuse 2>${o('cli-mount.err')}; then`,
+    `  stat -f -c '%S %b %a' /tmp/fuse >${o('cli-df.out')}`,
     `  cp -a ${q(staged)}/. /tmp/fuse/ 2>${o('cli-copy.err')}`,
     `  timeout 90 node ${q(BIN)} unmount /tmp/fuse >${o('cli-unmount.out')} 2>${o('cli-unmount.err')}; echo $? >${o('cli-unmount.rc')}`,
     '  fusermount -u /tmp/fuse 2>/dev/null',
@@ -148,14 +151,8 @@ test("raw burn: xorriso reads tgt's backing file as the staged tree", async () =
   assert.deepEqual(diffListings(asOracleSees(expected), await extractedListing(discs.raw), { fields: FIELDS }), []);
 });
 
-/**
- * Runs, but reported as TODO (not counted as a failure) until src/drive mounts a blank disc writable: on tgt's
- * blank DVD+R DriveMedium.readableBlocks is 1 (READ CAPACITY's last LBA 0), so `discfs mount` tries to read an
- * ISO tree from it and fails "holds no ISO 9660 file system". Remove the todo when this test passes.
- */
-const CLI_BURN_TODO = 'blank-drive writable mount: DriveMedium.readableBlocks is 1 on a blank DVD+R (src/drive)';
-
-test('discfs mount /dev/srN + copy + discfs unmount burns the staged tree', { todo: CLI_BURN_TODO }, async () => {
+/** tgt's blank DVD+R: READ CAPACITY says last LBA 0, disc information says blank; it mounts as an empty writable tree. */
+test('discfs mount /dev/srN + copy + discfs unmount burns the staged tree', async () => {
   assert.equal(read('cli-mount.err'), '', 'discfs mount failed');
   assert.equal(read('cli-copy.err'), '');
   assert.equal(read('cli-unmount.rc').trim(), '0', `discfs unmount failed:\n${read('cli-unmount.err')}`);
@@ -163,4 +160,14 @@ test('discfs mount /dev/srN + copy + discfs unmount burns the staged tree', { to
   const below = (entries: Entry[]): Entry[] => entries.filter((e) => e.path !== '.');
   assert.deepEqual(diffListings(below(expected), below(step<Entry[]>('cli-kernel')), { fields: FIELDS }), []);
   assert.deepEqual(diffListings(asOracleSees(below(expected)), below(await extractedListing(discs.cli)), { fields: FIELDS }), []);
+});
+
+test('df on the blank drive mount: the capacity is the free blocks of the invisible track (READ TRACK INFORMATION)', () => {
+  const survey = step<Survey>('cli-survey');
+  const [bsize, blocks, avail] = read('cli-df.out').trim().split(' ').map(Number);
+  assert.equal(survey.nextWritableAddress, 0);
+  assert.ok((survey.freeBlocks ?? 0) > 0, `free blocks ${survey.freeBlocks}`);
+  assert.deepEqual([bsize, blocks], [2048, survey.freeBlocks], `statfs: ${read('cli-df.out')}`);
+  // The guest's staging dir is a tmpfs far smaller than the disc: free space is the smaller of the two.
+  assert.ok(avail > 0 && avail <= blocks, `statfs: ${read('cli-df.out')}`);
 });
