@@ -30,10 +30,11 @@ function mountedNow(mnt: string): boolean {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === mnt);
 }
 
+/** Unmounts, lazily if a plain unmount fails or does not return: a test must never leave a mount behind. */
 async function unmount(mnt: string): Promise<void> {
   if (!mountedNow(mnt)) return;
-  const r = await run('fusermount', ['-u', mnt], { timeoutMs: CALL_TIMEOUT_MS, okCodes: [0, 1] });
-  if (r.code !== 0) await run('fusermount', ['-uz', mnt], { timeoutMs: CALL_TIMEOUT_MS, okCodes: [0, 1] });
+  const plain = await run('fusermount', ['-u', mnt], { timeoutMs: CALL_TIMEOUT_MS, okCodes: [0, 1] }).catch(() => undefined);
+  if (plain?.code !== 0) await run('fusermount', ['-uz', mnt], { timeoutMs: CALL_TIMEOUT_MS, okCodes: [0, 1] }).catch(() => undefined);
 }
 
 /** A command against the mount, bounded; resolves with its result whatever the exit code. */
