@@ -49,7 +49,9 @@ export class DataFiles {
 
   async remove(ino: bigint): Promise<void> {
     await this.forget(ino);
-    await fsp.rm(this.pathOf(ino), { force: true });
+    await fsp.unlink(this.pathOf(ino)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
   }
 
   async sync(ino: bigint): Promise<void> {

@@ -125,8 +125,8 @@ export class Namespace {
     }
     for (const e of upper) {
       if (e.ino === null) continue;
-      const rec = this.store.getNode(e.ino);
-      if (rec !== undefined) out.push({ name: e.name, ino: e.ino, kind: rec.kind });
+      const kind = this.store.kindOf(e.ino);
+      if (kind !== undefined) out.push({ name: e.name, ino: e.ino, kind });
     }
     return out;
   }

@@ -46,6 +46,13 @@ const KIND_BY_TYPE: ReadonlyMap<number, NodeKind> = new Map([
   [C.S_IFREG, 'file'], [C.S_IFIFO, 'fifo'], [C.S_IFSOCK, 'socket'], [C.S_IFCHR, 'chardev'], [C.S_IFBLK, 'blockdev'],
 ]);
 
+/** How long a lazily recorded size/time change may wait for its database write. */
+const LAZY_FLUSH_MS = 1000;
+
+function later(a: Timespec, b: Timespec): boolean {
+  return a.sec > b.sec || (a.sec === b.sec && a.nsec > b.nsec);
+}
+
 /** True when `path` lies strictly inside the directory `dir` (both absolute mount paths). */
 function isBelow(path: string, dir: string): boolean {
   return path.startsWith(dir.endsWith('/') ? dir : dir + '/');
@@ -71,6 +78,7 @@ export class OverlayFs implements Filesystem {
   private storeClosed = false;
   private entryCount = 0;
   private entryCountAt = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly store: StagingStore,
@@ -93,6 +101,7 @@ export class OverlayFs implements Filesystem {
 
   /** Drops what a killed daemon left half-way: unlinked-but-open inodes, data files no record points at. */
   private async recover(): Promise<void> {
+    await this.repairLazySizes();
     const keep = new Set<string>();
     let staged = 0;
     for (const rec of this.store.allNodes()) {
@@ -109,9 +118,42 @@ export class OverlayFs implements Filesystem {
     this.space.stagedBytes = staged;
   }
 
+  /**
+   * A write to a file already staged whole changes only its size and times, and records that lazily (putLazily).
+   * After a kill -9 the data file (its length survives in the page cache) is the truth: a record whose size differs
+   * from its data file's length takes that length, and the file's mtime when newer.
+   */
+  private async repairLazySizes(): Promise<number> {
+    let repaired = 0;
+    for (const rec of this.store.allNodes()) {
+      if (rec.kind !== 'file' || rec.content !== 'whole' || rec.nlink <= 0) continue;
+      const st = await fsp.stat(this.store.dataPath(rec.ino), { bigint: true }).catch(() => undefined);
+      if (st === undefined || Number(st.size) === rec.size) continue;
+      rec.size = Number(st.size);
+      const fileTime = { sec: Number(st.mtimeNs / 1_000_000_000n), nsec: Number(st.mtimeNs % 1_000_000_000n) };
+      if (later(fileTime, rec.mtime)) rec.mtime = fileTime;
+      if (later(rec.mtime, rec.ctime)) rec.ctime = rec.mtime;
+      this.store.transaction(() => this.store.putNode(rec));
+      repaired++;
+    }
+    return repaired;
+  }
+
+  /** Records a size/time-only change in memory; written with the next transaction, on release, or a second later. */
+  private putLazily(rec: NodeRecord): void {
+    this.store.putNodeLazy(rec);
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.exclusive(async () => this.store.flushLazy()).catch(() => undefined);
+    }, LAZY_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     await this.exclusive(async () => {
       await this.files.closeAll();
       this.store.close();
@@ -179,6 +221,7 @@ export class OverlayFs implements Filesystem {
     }
     this.openCount.delete(h.ino);
     await this.exclusive(async () => {
+      this.store.flushLazy();
       const rec = this.store.getNode(h.ino);
       if (rec !== undefined && rec.kind !== 'dir' && rec.nlink <= 0 && !this.openCount.has(h.ino)) await this.dropInode(rec);
     });
@@ -279,13 +322,15 @@ export class OverlayFs implements Filesystem {
       const end = pos + length;
       this.space.check(end, this.growthOfWrite(rec, pos, length), this.liveEntries());
       const before = this.content.stagedBytes(rec);
+      const wasWhole = rec.content === 'whole';
       const commit = await this.content.prepareWrite(rec, h.node.lower, pos, length);
       await this.content.write(rec, buffer, length, pos);
       const now = this.now();
       rec.size = Math.max(rec.size, end);
       rec.mtime = now;
       rec.ctime = now;
-      this.commitContent(rec, () => this.content.commitChunks(rec.ino, commit));
+      if (wasWhole && commit.chunks.length === 0) this.putLazily(rec);
+      else this.commitContent(rec, () => this.content.commitChunks(rec.ino, commit));
       this.space.stagedBytes += this.content.stagedBytes(rec) - before;
       return length;
     });
@@ -551,7 +596,7 @@ export class OverlayFs implements Filesystem {
   private async removeData(rec: NodeRecord): Promise<void> {
     this.space.stagedBytes -= this.content.stagedBytes(rec);
     this.content.forget(rec.ino);
-    await this.files.remove(rec.ino);
+    if (rec.content === 'whole' || rec.content === 'chunked') await this.files.remove(rec.ino);
   }
 
   /** POSIX rename(2) replace rules. */

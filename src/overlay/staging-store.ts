@@ -43,6 +43,15 @@ export class StagingStore {
    * tell), so a directory's getattr costs O(1) even with 10k children. Dropped entirely when a transaction fails.
    */
   private readonly subdirCounts = new Map<bigint, number>();
+  /**
+   * Write-through caches of the node and entry tables (every FUSE call resolves its path: a SQL read per name was
+   * most of a stat). `null` marks a known-absent node, `false` a known-absent entry. Dropped when a transaction fails.
+   */
+  private readonly nodeCache = new Map<bigint, NodeRecord | null>();
+  private readonly entryCache = new Map<bigint, Map<string, bigint | null | false>>();
+  /** Nodes whose newest record is only in nodeCache (putNodeLazy); written by flushLazy or the next transaction. */
+  private readonly lazy = new Set<bigint>();
+  private nextIno: bigint | undefined;
 
   private constructor(
     readonly dir: string,
@@ -68,48 +77,114 @@ export class StagingStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flushLazy();
+    this.db.close();
   }
 
   /** Runs `fn` as one SQLite transaction: the operation is on disk entirely or not at all. */
   transaction<R>(fn: () => R): R {
+    this.flushLazy();
     try {
       return this.db.transaction(fn)();
     } catch (e) {
-      this.subdirCounts.clear(); // the rollback may have undone counted entry writes
+      this.dropCaches(); // the rollback may have undone cached or counted writes
       throw e;
     }
+  }
+
+  /**
+   * Records a node change in memory only, to be written by the next transaction or flushLazy: for what recovery
+   * can derive after a kill -9 (the size and times of a 'whole' file grown by a write: its data file's length).
+   */
+  putNodeLazy(rec: NodeRecord): void {
+    this.nodeCache.set(rec.ino, cloneRecord(rec));
+    this.lazy.add(rec.ino);
+  }
+
+  /** Writes the lazily recorded node changes (one transaction). */
+  flushLazy(): void {
+    if (this.lazy.size === 0) return;
+    const recs: NodeRecord[] = [];
+    for (const ino of this.lazy) {
+      const rec = this.nodeCache.get(ino);
+      if (rec) recs.push(rec);
+    }
+    this.db.transaction(() => {
+      for (const rec of recs) this.st.putNode.run(...recordToRow(rec));
+    })();
+    this.lazy.clear();
+  }
+
+  private dropCaches(): void {
+    this.subdirCounts.clear();
+    this.entryCache.clear();
+    this.nextIno = undefined;
+    this.nodeCache.clear();
   }
 
   dataPath(ino: bigint): string {
     return path.join(this.dataDir, ino.toString(10));
   }
 
+  /** The node's record: a copy, so callers may change it before they put it. */
   getNode(ino: bigint): NodeRecord | undefined {
-    const row = this.st.getNode.get(ino);
-    return row === undefined ? undefined : rowToRecord(row);
+    let rec = this.nodeCache.get(ino);
+    if (rec === undefined) {
+      const row = this.st.getNode.get(ino);
+      rec = row === undefined ? null : rowToRecord(row);
+      this.nodeCache.set(ino, rec);
+    }
+    return rec === null ? undefined : cloneRecord(rec);
+  }
+
+  /** The node's kind without copying its record (listings). */
+  kindOf(ino: bigint): NodeRecord['kind'] | undefined {
+    if (!this.nodeCache.has(ino)) this.getNode(ino);
+    return this.nodeCache.get(ino)?.kind;
   }
 
   putNode(rec: NodeRecord): void {
     this.st.putNode.run(...recordToRow(rec));
+    this.nodeCache.set(rec.ino, cloneRecord(rec));
+    this.lazy.delete(rec.ino);
   }
 
   deleteNode(ino: bigint): void {
     this.st.deleteNode.run(ino);
     this.st.deleteChunks.run(ino);
+    this.nodeCache.set(ino, null);
+    this.lazy.delete(ino);
   }
 
   allocateIno(): bigint {
-    const row = this.st.getMeta.get('next_ino');
-    const next = row === undefined ? FIRST_NEW_INO : asBigint(row.value);
+    if (this.nextIno === undefined) {
+      const row = this.st.getMeta.get('next_ino');
+      this.nextIno = row === undefined ? FIRST_NEW_INO : asBigint(row.value);
+    }
+    const next = this.nextIno;
     this.st.putMeta.run('next_ino', next + 1n);
+    this.nextIno = next + 1n;
     return next;
   }
 
   getEntry(parent: bigint, name: Buffer): EntryRow | undefined {
-    const row = this.st.getEntry.get(parent, name);
-    if (row === undefined) return undefined;
-    return { name, ino: row.ino === null ? null : asBigint(row.ino) };
+    const key = name.toString('latin1');
+    let names = this.entryCache.get(parent);
+    let ino = names?.get(key);
+    if (ino === undefined) {
+      const row = this.st.getEntry.get(parent, name);
+      ino = row === undefined ? false : row.ino === null ? null : asBigint(row.ino);
+      if (names === undefined) this.entryCache.set(parent, (names = new Map()));
+      names.set(key, ino);
+    }
+    return ino === false ? undefined : { name, ino };
+  }
+
+  private cacheEntry(parent: bigint, name: Buffer, ino: bigint | null | false): void {
+    let names = this.entryCache.get(parent);
+    if (names === undefined) this.entryCache.set(parent, (names = new Map()));
+    names.set(name.toString('latin1'), ino);
   }
 
   listEntries(parent: bigint): EntryRow[] {
@@ -127,18 +202,21 @@ export class StagingStore {
   setEntry(parent: bigint, name: Buffer, ino: bigint | null): void {
     const delta = this.countedDelta(parent, name, ino);
     this.st.putEntry.run(parent, name, ino);
+    this.cacheEntry(parent, name, ino);
     this.adjustSubdirs(parent, delta);
   }
 
   deleteEntry(parent: bigint, name: Buffer): void {
     const delta = this.countedDelta(parent, name, null);
     this.st.deleteEntry.run(parent, name);
+    this.cacheEntry(parent, name, false);
     this.adjustSubdirs(parent, delta);
   }
 
   /** Drops the overlay entries (whiteouts) a removed directory still had. */
   deleteEntriesOf(parent: bigint): void {
     this.st.deleteEntriesOf.run(parent);
+    this.entryCache.delete(parent);
     this.subdirCounts.delete(parent);
   }
 
@@ -155,6 +233,7 @@ export class StagingStore {
   }
 
   allNodes(): NodeRecord[] {
+    this.flushLazy();
     return this.st.allNodes.all().map(rowToRecord);
   }
 
@@ -203,13 +282,19 @@ export class StagingStore {
     this.transaction(() => {
       this.db.exec('DELETE FROM nodes; DELETE FROM entries; DELETE FROM chunks;');
     });
-    this.subdirCounts.clear();
+    this.lazy.clear();
+    this.dropCaches();
   }
 
   /** Makes committed transactions durable against power loss (WAL mode with synchronous=NORMAL defers that). */
   checkpoint(): void {
+    this.flushLazy();
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
+}
+
+function cloneRecord(r: NodeRecord): NodeRecord {
+  return { ...r, atime: { ...r.atime }, mtime: { ...r.mtime }, ctime: { ...r.ctime } };
 }
 
 function prepareStatements(db: Database): Record<string, Statement> {
