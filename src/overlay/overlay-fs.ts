@@ -35,10 +35,15 @@ interface Handle {
   ino: bigint;
   node: Resolved;
   flags: number;
+  /** Whether the opener was root: a write through the handle keeps setuid/setgid only then (CAP_FSETID). */
+  privileged: boolean;
 }
 
 /** open(2) access mode bits (Linux; node's constants leave this one out). */
 const O_ACCMODE = 3;
+/** Mode bits node's fs constants leave out. */
+const S_ISUID = 0o4000;
+const S_ISGID = 0o2000;
 /** Longest symlink target Linux accepts (PATH_MAX - 1). */
 const SYMLINK_MAX = 4095;
 const UNCHANGED_ID = new Set([-1, 0xffffffff]);
@@ -51,6 +56,16 @@ const LAZY_FLUSH_MS = 1000;
 
 function later(a: Timespec, b: Timespec): boolean {
   return a.sec > b.sec || (a.sec === b.sec && a.nsec > b.nsec);
+}
+
+/**
+ * Clears setuid, and setgid when group-executable (setgid without it marks mandatory locking and stays), as Linux
+ * does on a write or truncate without CAP_FSETID and on chown; true when the mode changed.
+ */
+function dropSetId(rec: NodeRecord): boolean {
+  const kill = (rec.mode & S_ISUID) | ((rec.mode & (S_ISGID | C.S_IXGRP)) === (S_ISGID | C.S_IXGRP) ? S_ISGID : 0);
+  rec.mode &= ~kill;
+  return kill !== 0;
 }
 
 /** True when `path` lies strictly inside the directory `dir` (both absolute mount paths). */
@@ -196,10 +211,10 @@ export class OverlayFs implements Filesystem {
   async open(path: string, flags: number, caller: Caller): Promise<number> {
     if ((flags & C.O_CREAT) !== 0) return this.create(path, 0o644, flags, caller);
     const writes = (flags & O_ACCMODE) !== C.O_RDONLY;
-    if (!writes || (flags & C.O_TRUNC) === 0) return this.openNode(await this.ns.resolve(path), flags);
+    if (!writes || (flags & C.O_TRUNC) === 0) return this.openNode(await this.ns.resolve(path), flags, caller);
     return this.exclusive(async () => {
       const node = await this.ns.resolve(path);
-      return this.openNode(node, flags);
+      return this.openNode(node, flags, caller);
     });
   }
 
@@ -254,10 +269,10 @@ export class OverlayFs implements Filesystem {
       const loc = await this.locateForCreate(path);
       if (loc.node !== undefined) {
         if ((flags & C.O_EXCL) !== 0) throw new FsError('EEXIST');
-        return this.openNode(loc.node, flags);
+        return this.openNode(loc.node, flags, caller);
       }
       const rec = this.insertNode(loc, 'file', C.S_IFREG | (mode & 0o7777), caller);
-      return this.openNode({ ino: rec.ino, rec, lower: undefined }, flags & ~C.O_TRUNC);
+      return this.openNode({ ino: rec.ino, rec, lower: undefined }, flags & ~C.O_TRUNC, caller);
     });
   }
 
@@ -329,21 +344,22 @@ export class OverlayFs implements Filesystem {
       rec.size = Math.max(rec.size, end);
       rec.mtime = now;
       rec.ctime = now;
-      if (wasWhole && commit.chunks.length === 0) this.putLazily(rec);
+      const kept = h.privileged || !dropSetId(rec);
+      if (wasWhole && kept && commit.chunks.length === 0) this.putLazily(rec);
       else this.commitContent(rec, () => this.content.commitChunks(rec.ino, commit));
       this.space.stagedBytes += this.content.stagedBytes(rec) - before;
       return length;
     });
   }
 
-  async truncate(path: string, size: number, _caller?: Caller): Promise<void> {
-    await this.exclusive(async () => this.truncateNode(await this.ns.resolve(path), size));
+  async truncate(path: string, size: number, caller?: Caller): Promise<void> {
+    await this.exclusive(async () => this.truncateNode(await this.ns.resolve(path), size, caller === undefined || caller.uid === 0));
   }
 
   async ftruncate(_path: string, fh: number, size: number, _caller?: Caller): Promise<void> {
     await this.exclusive(async () => {
       const h = this.handle(fh);
-      await this.truncateNode({ ...h.node, rec: this.current(h) }, size);
+      await this.truncateNode({ ...h.node, rec: this.current(h) }, size, h.privileged);
     });
   }
 
@@ -446,6 +462,8 @@ export class OverlayFs implements Filesystem {
     await this.changeMeta(path, caller, (rec) => {
       if (!UNCHANGED_ID.has(uid)) rec.uid = uid;
       if (!UNCHANGED_ID.has(gid)) rec.gid = gid;
+      // Linux (chown_common) clears them on every chown of a non-directory, by root too.
+      if (rec.kind !== 'dir') dropSetId(rec);
     });
   }
 
@@ -522,14 +540,14 @@ export class OverlayFs implements Filesystem {
     return this.store.getNode(h.ino) ?? { ...h.node.rec };
   }
 
-  private async openNode(node: Resolved, flags: number): Promise<number> {
+  private async openNode(node: Resolved, flags: number, caller: Caller): Promise<number> {
     const writes = (flags & O_ACCMODE) !== C.O_RDONLY;
     if (node.rec.kind === 'dir' && writes) throw new FsError('EISDIR');
     if (writes && (flags & C.O_TRUNC) !== 0 && node.rec.kind === 'file' && node.rec.size > 0) {
-      await this.truncateNode(node, 0);
+      await this.truncateNode(node, 0, caller.uid === 0);
     }
     const fh = this.nextHandle++;
-    this.handles.set(fh, { ino: node.ino, node, flags });
+    this.handles.set(fh, { ino: node.ino, node, flags, privileged: caller.uid === 0 });
     this.openCount.set(node.ino, (this.openCount.get(node.ino) ?? 0) + 1);
     return fh;
   }
@@ -617,7 +635,7 @@ export class OverlayFs implements Filesystem {
     }
   }
 
-  private async truncateNode(node: Resolved, size: number): Promise<void> {
+  private async truncateNode(node: Resolved, size: number, privileged: boolean): Promise<void> {
     const rec = node.rec;
     if (rec.kind === 'dir') throw new FsError('EISDIR');
     if (rec.kind !== 'file' || size < 0 || !Number.isSafeInteger(size)) throw new FsError('EINVAL');
@@ -628,6 +646,7 @@ export class OverlayFs implements Filesystem {
     rec.size = size;
     rec.mtime = now;
     rec.ctime = now;
+    if (!privileged) dropSetId(rec);
     this.commitContent(rec, () => {
       if (rec.content === 'chunked') this.content.dropChunksFrom(rec.ino, size);
     });

@@ -333,6 +333,8 @@ function lockDatabase(db: Database, dir: string): void {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A checkpoint fsyncs: at the default 1000 pages one came every ~200 metadata operations; 64 MiB of WAL instead.
+    db.pragma('wal_autocheckpoint = 16384');
     db.exec('BEGIN EXCLUSIVE; COMMIT;');
   } catch (e) {
     if (isBusyError(e)) {
