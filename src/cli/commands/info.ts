@@ -65,12 +65,33 @@ export function renderInfo(i: ImageInfo): string {
   return lines.join('\n');
 }
 
-function renderDrive(device: string, d: DriveInfo): string {
-  return [
+function statusLine(d: DriveInfo): string {
+  if (d.appendable === undefined) return 'no medium';
+  if (d.appendable) return `appendable${d.nextWritableAddress !== undefined ? `; the next session starts at LBA ${d.nextWritableAddress}` : ''}`;
+  return `cannot append: ${d.notAppendableReason ?? 'unknown reason'}`;
+}
+
+export function renderDrive(device: string, d: DriveInfo): string {
+  const lines = [
     `drive:         ${device}: ${d.vendor} ${d.model}${d.revision ? ` ${d.revision}` : ''}`,
     `media:         ${d.mediaType ?? 'none'}${d.discStatus ? ` (${d.discStatus})` : ''}`,
-    ...(d.freeBlocks !== undefined ? [`free:          ${d.freeBlocks} blocks (${sizeOf(d.freeBlocks)})`] : []),
-  ].join('\n');
+  ];
+  if (d.mediaType !== undefined) {
+    lines.push(`sessions:      ${d.sessions?.length ?? 0}${d.foreignSessionStarts?.length ? ` (+${d.foreignSessionStarts.length} without ISO 9660)` : ''}`);
+    if (d.capacityBlocks !== undefined) lines.push(`capacity:      ${d.capacityBlocks} blocks (${sizeOf(d.capacityBlocks)})`);
+    if (d.freeBlocks !== undefined) lines.push(`free:          ${d.freeBlocks} blocks (${sizeOf(d.freeBlocks)})`);
+    lines.push(`append:        ${statusLine(d)}`);
+    const b = d.interruptedBurn;
+    if (b) {
+      lines.push(`interrupted:   track ${b.track} of session ${b.session} (LBA ${b.startLba}, ${b.blocks} blocks) was never closed; close it with \`discfs close-session ${device}\``);
+    }
+  }
+  if (d.sessions?.length) lines.push('', renderSessions(d.sessions));
+  return lines.join('\n');
+}
+
+function isoSessions(sessions: readonly SessionSummary[]): object[] {
+  return sessions.map((s) => ({ ...s, creationDate: s.creationDate ? new Date(s.creationDate.sec * 1000).toISOString() : null }));
 }
 
 export const infoCommand: CommandModule<object, InfoArgs> = {
@@ -93,12 +114,13 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     }
     if (isDrivePath(source, st !== undefined && (st.isCharacterDevice() || st.isBlockDevice()))) {
       const d = await describeDrive(source);
-      process.stdout.write(`${args.json ? JSON.stringify({ source, kind: 'drive', drive: d }, null, 2) : renderDrive(source, d)}\n`);
+      const json = { source, kind: 'drive', drive: { ...d, sessions: isoSessions(d.sessions ?? []) } };
+      process.stdout.write(`${args.json ? JSON.stringify(json, null, 2) : renderDrive(source, d)}\n`);
       return;
     }
     if (st?.isDirectory()) throw new CliError('sourceMissing', `${source} is a directory, not an image file or device`);
     const info = await imageInfo(source, args.media ?? 'dvd');
-    const json = { ...info, sessions: info.sessions.map((s) => ({ ...s, creationDate: s.creationDate ? new Date(s.creationDate.sec * 1000).toISOString() : null })) };
+    const json = { ...info, sessions: isoSessions(info.sessions) };
     process.stdout.write(`${args.json ? JSON.stringify(json, null, 2) : renderInfo(info)}\n`);
   },
 };
