@@ -7,12 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { DriveInfo } from '../../src/cli/drive-info';
 import { PROFILE } from '../../src/mmc/profiles';
 import { runInGuest, type GuestResult } from '../helpers/qemu/guest';
 import type { Survey } from '../helpers/qemu/guest-mmc-probe';
 import { TgtDaemon } from '../helpers/qemu/tgt-daemon';
 
 const PROBE = path.join(__dirname, '..', 'helpers', 'qemu', 'guest-mmc-probe.js');
+const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'discfs');
 const GUEST_TIMEOUT_MS = 100_000;
 /** ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE (SPC-4 4.5.6). */
 const INVALID_OPCODE = { key: 0x05, asc: 0x20, ascq: 0x00 };
@@ -21,6 +23,8 @@ let work = '';
 let tgt: TgtDaemon | undefined;
 let guest: GuestResult;
 const surveys = new Map<string, Survey>();
+/** `discfs info --json /dev/sr0` in the same guest run, folded onto one line. */
+let infoLine = '';
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'discfs-kernel-sg-'));
@@ -28,12 +32,16 @@ before(async () => {
   const disc = path.join(work, 'blank.img');
   fs.writeFileSync(disc, '');
   const url = await tgt.addDisc('blank', disc);
-  const script = ['sg0', 'sr0'].map((d) => `echo "== ${d}"; node ${PROBE} survey /dev/${d} || echo "probe failed: $?"`).join('\n');
+  const script = [
+    ...['sg0', 'sr0'].map((d) => `echo "== ${d}"; node ${PROBE} survey /dev/${d} || echo "probe failed: $?"`),
+    `echo "== info"; node ${BIN} info --json /dev/sr0 | tr -d '\\n'; echo`,
+  ].join('\n');
   guest = await runInGuest(script, { devices: [{ kind: 'iscsi', url }], timeoutMs: GUEST_TIMEOUT_MS });
   let current = '';
   for (const line of guest.stdout.split('\n')) {
     const m = /^== (\w+)$/.exec(line);
     if (m) current = m[1];
+    else if (line.startsWith('{') && current === 'info') infoLine = line;
     else if (line.startsWith('{')) surveys.set(current, JSON.parse(line) as Survey);
   }
 }, { timeout: GUEST_TIMEOUT_MS + 20_000 });
@@ -75,6 +83,19 @@ for (const device of ['sg0', 'sr0']) {
     }
   });
 }
+
+test('discfs info --json /dev/sr0 names tgt\'s drive and its blank DVD+R', () => {
+  assert.ok(infoLine, `no info output:\n${guest.stdout}\n${guest.stderr}`);
+  const info = JSON.parse(infoLine) as { kind: string; drive: DriveInfo };
+  assert.equal(info.kind, 'drive');
+  assert.equal(info.drive.vendor, 'DISCFS');
+  assert.equal(info.drive.model, 'TGT-DVD');
+  assert.equal(info.drive.mediaType, 'DVD+R');
+  assert.equal(info.drive.discStatus, 'blank');
+  assert.equal(info.drive.appendable, true);
+  assert.deepEqual(info.drive.sessions, []);
+  assert.ok((info.drive.freeBlocks ?? 0) > 0, `free blocks ${info.drive.freeBlocks}`);
+});
 
 test('the guest run stays inside its time budget', () => {
   assert.equal(guest.code, 0, guest.stderr);
