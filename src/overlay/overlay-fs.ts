@@ -576,6 +576,7 @@ export class OverlayFs implements Filesystem {
         lowerPath: null, content: 'none', lowerLimit: 0, symlinkTarget: null, ...extra,
       };
       this.store.putNode(rec);
+      if (kind === 'dir') this.store.noteNewDir(rec.ino);
       this.store.setEntry(loc.parent.ino, loc.name, rec.ino);
       this.touchDir(loc.parent, now);
       return rec;

@@ -52,6 +52,8 @@ export class StagingStore {
   /** Nodes whose newest record is only in nodeCache (putNodeLazy); written by flushLazy or the next transaction. */
   private readonly lazy = new Set<bigint>();
   private nextIno: bigint | undefined;
+  /** Directories whose every entry is in entryCache (listed once, or made empty here): listed without SQL. */
+  private readonly completeDirs = new Set<bigint>();
 
   private constructor(
     readonly dir: string,
@@ -119,6 +121,7 @@ export class StagingStore {
   private dropCaches(): void {
     this.subdirCounts.clear();
     this.entryCache.clear();
+    this.completeDirs.clear();
     this.nextIno = undefined;
     this.nodeCache.clear();
   }
@@ -187,7 +190,32 @@ export class StagingStore {
     names.set(name.toString('latin1'), ino);
   }
 
+  /** Marks a directory just made in the overlay: it has no entries, so its listing needs no query. */
+  noteNewDir(ino: bigint): void {
+    this.entryCache.set(ino, new Map());
+    this.completeDirs.add(ino);
+  }
+
   listEntries(parent: bigint): EntryRow[] {
+    const cached = this.entryCache.get(parent);
+    if (cached !== undefined && this.completeDirs.has(parent)) {
+      const out: EntryRow[] = [];
+      // latin1 keys compare like the BLOBs' memcmp order of the SQL listing.
+      for (const key of [...cached.keys()].sort()) {
+        const ino = cached.get(key);
+        if (ino !== false && ino !== undefined) out.push({ name: Buffer.from(key, 'latin1'), ino });
+      }
+      return out;
+    }
+    const rows = this.queryEntries(parent);
+    const names = new Map<string, bigint | null | false>();
+    for (const r of rows) names.set(r.name.toString('latin1'), r.ino);
+    this.entryCache.set(parent, names);
+    this.completeDirs.add(parent);
+    return rows;
+  }
+
+  private queryEntries(parent: bigint): EntryRow[] {
     return this.st.listEntries.all(parent).map((row) => ({
       name: asBuffer(row.name) ?? Buffer.alloc(0),
       ino: row.ino === null ? null : asBigint(row.ino),
@@ -217,6 +245,7 @@ export class StagingStore {
   deleteEntriesOf(parent: bigint): void {
     this.st.deleteEntriesOf.run(parent);
     this.entryCache.delete(parent);
+    this.completeDirs.delete(parent);
     this.subdirCounts.delete(parent);
   }
 
