@@ -13,6 +13,7 @@ import { SessionFs } from '../tree/session-fs';
 import { CliError, EXIT } from './exit-codes';
 import { describeError } from './describe-error';
 import { explainNoFileSystem, openSource } from './open-source';
+import { refuseDriveHeldElsewhere } from '../drive/drive-busy';
 import { logFileFor } from './paths';
 import { startDaemon } from './background';
 import { createLog, type Log } from './log';
@@ -217,6 +218,7 @@ async function openMedium(req: MountRequest): Promise<Medium | undefined> {
     if (req.source.startsWith('/dev/')) throw new CliError('sourceMissing', `${req.source}: will not create an image file under /dev`);
     return undefined;
   }
+  await refuseDriveHeldElsewhere(req.source);
   return openSource(req.source);
 }
 
