@@ -26,6 +26,10 @@ mount -t tmpfs tmp $R/tmp
 mount -t tmpfs run $R/run
 mkdir -p $R/run/discfs-guest
 mount --bind /job $R/run/discfs-guest
+PROJECT=$(cat /job/projectdir)
+# The checkout may be under /tmp (a guest tmpfs) or anywhere else: mount it read-only at its own path.
+mkdir -p "$R$PROJECT" 2>/dev/null
+mount -t 9p -o $O,ro project "$R$PROJECT" || { echo "discfs-guest: cannot mount the project at $PROJECT"; poweroff -f; }
 WORK=$(cat /job/workdir)
 if [ -n "$WORK" ]; then
 	# Under /tmp the path exists only once created in the guest's tmpfs; elsewhere it is on the host root.
@@ -38,5 +42,6 @@ echo $? >/job/rc
 echo "discfs-guest: command done at $(cut -d' ' -f1 /proc/uptime)s rc=$(cat /job/rc)"
 sync
 [ -n "$WORK" ] && umount "$R$WORK"
+umount "$R$PROJECT"
 umount /job
 poweroff -f

@@ -94,6 +94,9 @@ function readIfExists(file: string): string {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
 }
 
+/** The project checkout (this file is dist/test/helpers/qemu/guest.js), shown at the same path in the guest. */
+const PROJECT_DIR = fs.realpathSync(path.join(__dirname, '..', '..', '..', '..'));
+
 /** Boots a guest, runs `script` with /bin/sh as root, powers off; resolves with the script's result. */
 export async function runInGuest(script: string, options: GuestOptions = {}): Promise<GuestResult> {
   const tools = guestTools();
@@ -105,6 +108,7 @@ export async function runInGuest(script: string, options: GuestOptions = {}): Pr
   try {
     fs.writeFileSync(path.join(job, 'ndev'), `${devices.length}\n`);
     fs.writeFileSync(path.join(job, 'workdir'), `${workDir ?? ''}\n`);
+    fs.writeFileSync(path.join(job, 'projectdir'), `${PROJECT_DIR}\n`);
     fs.writeFileSync(path.join(job, 'cmd.sh'), jobScript(script, { ...options, workDir }));
     const consoleLog = path.join(job, 'console.log');
     const args = [
@@ -115,6 +119,8 @@ export async function runInGuest(script: string, options: GuestOptions = {}): Pr
       '-kernel', tools.kernel, '-initrd', initrd, '-append', KERNEL_ARGS,
       ...virtfs('/', 'hostroot', true),
       ...virtfs(job, 'job', false),
+      // The checkout may live under /tmp (CI clones anywhere), which is a fresh tmpfs in the guest: share it too.
+      ...virtfs(PROJECT_DIR, 'project', true),
       ...(workDir ? virtfs(workDir, 'work', false) : []),
       ...deviceArgs(devices),
     ];
