@@ -30,19 +30,10 @@ function parseArgs(argv) {
   return opts;
 }
 
+const { mulberry32 } = require('../scripts/prng');
+
 // The many-small idea of /work/shared/bench/gen-trees.js: 1000 leaf dirs 3 levels deep, 0-8 KiB files of
 // AES-CTR keystream (incompressible, unique per file), one fixed mtime; sizes from a fixed-seed PRNG.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generateTree(root, files) {
   fs.rmSync(root, { recursive: true, force: true });
   const rand = mulberry32(1);

@@ -18,17 +18,7 @@ const MAX_ENTRIES = 2000;
 const MAX_READ = 1 << 20;
 const SLOW_MS = 5000;
 
-/** mulberry32: small, seedable, good enough to pick bytes. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: prng } = require('./prng');
 
 /** A Medium over a Buffer: rejects reads outside it, like the image-file medium. */
 function bufferMedium(buf) {

@@ -2,6 +2,7 @@
 // Paths, names and link targets cross as Buffers of raw bytes; every op gets the caller after its callback.
 
 import type { Timespec } from '../tree/node';
+import type { StatFs } from './filesystem';
 import { DiscfsError } from '../util/errors';
 
 export const FUSE_NATIVE_PATCH = 'discfs-fuse-native-1';
@@ -30,18 +31,10 @@ export interface FuseStat {
   ctime: Timespec;
 }
 
-export interface FuseStatfs {
-  bsize: number;
-  frsize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  files: number;
-  ffree: number;
-  favail: number;
+/** What statfs answers: the Filesystem's StatFs plus the two fields only the binding carries. */
+export interface FuseStatfs extends StatFs {
   fsid: number;
   flag: number;
-  namemax: number;
 }
 
 /** `code` is 0 or a negative errno; for read/write it is the byte count. */
