@@ -23,6 +23,7 @@ import { inhibitSuspend } from './inhibit';
 import { checkFuse } from './preflight';
 import { saveLastResult } from './last-result';
 import { defaultStagingDir, identityOf } from '../commit/staging-location';
+import { settleInterruptedCommit } from '../commit/commit-marker';
 import { capacityBlocks, inspectImage, type MediaKind } from '../engine/growing-image';
 import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
 import { emptyMedium } from '../medium/empty-medium';
@@ -88,6 +89,8 @@ interface EndState {
   abort: AbortController;
   /** Burn options for a drive: the mount's, then what `discfs unmount` asked for. */
   burn: NonNullable<MountRequest['burn']>;
+  /** Set by `discfs unmount --verify all`. */
+  verify?: 'all';
 }
 
 export interface DaemonStatus {
@@ -117,6 +120,10 @@ function requestHandler(req: MountRequest, mounted: Mounted, state: EndState, lo
       const defined = Object.entries({ finalize: r.finalize, eject: r.eject, speedKBps: r.speedKBps }).filter(([, v]) => v !== undefined);
       state.burn = { ...state.burn, ...Object.fromEntries(defined) };
       return state.burn;
+    }
+    if (r.op === 'verify') {
+      state.verify = r.verify === 'all' ? 'all' : undefined;
+      return { verify: state.verify ?? 'new' };
     }
     if (r.op === 'plan') return planOverlay(mounted.live, req.source, req.media ?? DEFAULT_MEDIA);
     state.discard = true;
@@ -193,7 +200,19 @@ function ensureStagingWritable(dir: string): void {
   }
 }
 
+/** A commit whose daemon died after the header switch: its session is checked and its staging cleared (commit-marker.ts). */
+async function settleMarker(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<void> {
+  if (!medium || !volume || medium instanceof DriveMedium || req.session !== undefined || req.sessionStarts !== undefined) return;
+  const r = await settleInterruptedCommit({ source: req.source, medium, staging: req.staging });
+  if (r.kind === 'completed') log.notice(`the interrupted commit of session ${r.sessionNumber} completed; its staged changes are cleared`);
+  else if (r.kind === 'not-written') log.info(`an interrupted commit left no session; the staged changes in ${r.stagingDir} are kept`);
+  else if (r.kind === 'unverified') {
+    log.notice(`the interrupted commit of session ${r.sessionNumber} reached the image but does not verify (${r.problems.slice(0, 3).join('; ')}); its staged changes are kept in ${r.stagingDir}`);
+  }
+}
+
 async function openWritable(req: MountRequest, medium: Medium | undefined, volume: IsoVolume | undefined, log: Log): Promise<Mounted> {
+  await settleMarker(req, medium, volume, log);
   const { options, byPath } = await writableOverlayOptions(req, medium, volume);
   const stagingDir = options.stagingDir;
   ensureStagingWritable(stagingDir);
@@ -266,6 +285,7 @@ async function commitAfterUnmount(req: MountRequest, overlay: OverlayOptions, hu
       overlay,
       media: req.media ?? DEFAULT_MEDIA,
       signal,
+      verify: end.verify,
       drive: { ...end.burn, onNotice: (m) => log.notice(m) },
       onProgress: (p) => {
         hub.send({ event: 'progress', phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });

@@ -3,7 +3,9 @@
 
 import { commitSession, planSession, type CommitResult, type SessionPlanReport } from '../engine/commit';
 import type { Progress } from '../engine/data-writer';
-import type { MediaKind } from '../engine/growing-image';
+import path from 'node:path';
+import { inspectImage, type MediaKind } from '../engine/growing-image';
+import { readMarker, removeMarker, writeMarker } from './commit-marker';
 import type { ChangeEntry } from '../overlay/merged-tree';
 import { OverlayFs, type OverlayOptions } from '../overlay/overlay-fs';
 import { burnTreeToDevice, isDrivePath, planTreeOnDevice, type DriveCommitOptions } from '../drive/commit-drive';
@@ -14,6 +16,8 @@ export interface CommitRequest {
   media?: MediaKind;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Image files: `--verify all` also re-reads unchanged data against the stored checksums. */
+  verify?: 'all';
   /** Optical drives only: finalise, eject, speed, notices (docs/burning.md). */
   drive?: Omit<DriveCommitOptions, 'onProgress' | 'signal'>;
 }
@@ -68,10 +72,39 @@ export async function commitOverlay(req: CommitRequest): Promise<CommitOutcome> 
     const summary = summarize(await overlay.changes());
     if (summary.added + summary.changed + summary.deleted + summary.renamed === 0) return { kind: 'nothing', summary };
     const tree = await overlay.mergedTree();
-    const result = await commitSession({ imagePath: req.imagePath, tree, media: req.media, onProgress: req.onProgress, signal: req.signal });
+    const options = { imagePath: req.imagePath, tree, media: req.media, onProgress: req.onProgress, signal: req.signal, verify: req.verify ?? true };
+    await markCommit(req, await planSession(options));
+    let result: CommitResult;
+    try {
+      result = await commitSession(options);
+    } catch (e) {
+      await unmarkIfNotWritten(req);
+      throw e;
+    }
     await overlay.discard();
+    removeMarker(req.overlay.stagingDir);
     return { kind: 'committed', summary, result };
   });
+}
+
+/** The marker names the session about to be written, for the next mount if this daemon dies (commit-marker.ts). */
+async function markCommit(req: CommitRequest, plan: SessionPlanReport): Promise<void> {
+  writeMarker(req.overlay.stagingDir, {
+    lowerIdentity: req.overlay.identity,
+    imagePath: path.resolve(req.imagePath),
+    sessionNumber: plan.sessionNumber,
+    startLba: plan.startLba,
+    sessionBlocks: plan.sessionBlocks,
+  });
+}
+
+/** A failure before the switch leaves no session: the marker goes. After it (verify failed) it stays for the next mount. */
+async function unmarkIfNotWritten(req: CommitRequest): Promise<void> {
+  const marker = readMarker(req.overlay.stagingDir);
+  const state = await inspectImage(req.imagePath).catch(() => undefined);
+  const newest = state?.sessions[state.sessions.length - 1];
+  if (marker && newest?.start === marker.startLba && newest.blocks === marker.sessionBlocks) return;
+  removeMarker(req.overlay.stagingDir);
 }
 
 export interface CommitPlan {

@@ -18,7 +18,9 @@ export type DaemonEvent =
  * What a client may ask the daemon: the plan of the next commit, its status (staged changes + plan), to discard at
  * the end instead of committing, or to abort a commit under way (the image is left as it was, the overlay kept).
  */
-export type DaemonRequest = { op: 'plan' } | { op: 'status' } | { op: 'discard' } | { op: 'abort' } | BurnRequest;
+export type DaemonRequest = { op: 'plan' } | { op: 'status' } | { op: 'discard' } | { op: 'abort' } | BurnRequest | VerifyRequest;
+/** `discfs unmount --verify all`: the coming commit also re-reads unchanged data against the stored checksums. */
+export type VerifyRequest = { op: 'verify'; verify: 'all' };
 /** Optical drives: how the coming unmount burns (`discfs unmount --close/--eject/--speed`); unset fields keep the mount's. */
 export type BurnRequest = { op: 'burn'; finalize?: boolean; eject?: boolean; speedKBps?: number };
 export type RequestHandler = (req: DaemonRequest) => Promise<unknown>;

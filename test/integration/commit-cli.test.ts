@@ -17,6 +17,13 @@ function logsMention(sandbox: MountSandbox, text: string): boolean {
   return fs.readdirSync(dir).some((f) => fs.readFileSync(path.join(dir, f), 'utf8').includes(text));
 }
 
+/** Staging dirs that hold a commit marker (src/commit/commit-marker.ts). */
+function stagingDirsWithMarker(sandbox: MountSandbox): string[] {
+  const dir = sandbox.path('state', 'discfs', 'staging');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).map((d) => path.join(dir, d)).filter((d) => fs.existsSync(path.join(d, 'commit-marker.json')));
+}
+
 async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
@@ -105,15 +112,63 @@ describe('commits through discfs mount / unmount', { timeout: 150_000 }, () => {
         assert.equal(after, sessionsBefore);
         assert.deepEqual(treeAfter, treeBefore);
       }
-      // The overlay is still staged: a new mount shows the file, its unmount commits.
+      const marked = stagingDirsWithMarker(sandbox);
+      assert.equal(marked.length, 1, 'the daemon left its commit marker in the staging dir');
+      // A new mount shows the file: staged (before the switch) or in the new session ('head', the staging cleared).
       await sandbox.mount(image, mnt);
       assert.equal(fs.readFileSync(path.join(mnt, name), 'utf8'), `staged before the crash at ${stage}\n`);
+      const settled = `the interrupted commit of session ${sessionsBefore + 1} completed; its staged changes are cleared`;
+      if (stage === 'head') {
+        assert.ok(logsMention(sandbox, settled), 'the mount says the interrupted commit completed');
+        assert.equal(fs.existsSync(marked[0]), false, 'the staging of the completed commit is gone');
+      } else {
+        assert.equal(logsMention(sandbox, settled), false);
+        assert.ok(fs.existsSync(path.join(marked[0], 'overlay.db')), 'the staging is kept');
+      }
+      assert.deepEqual(stagingDirsWithMarker(sandbox), []);
       const r2 = await sandbox.unmount(mnt);
       assert.equal(r2.code, 0, r2.stderr.toString());
       assert.ok(newestTree(sandbox, image, 'xc')[name]);
-      // After 'head' the overlay was not yet discarded (no verify): its re-commit may add one more session.
-      if (stage === 'head') assert.ok(tocStarts(image).length >= sessionsBefore + 1);
-      else assert.equal(tocStarts(image).length, sessionsBefore + 1);
+      // Exactly one new session in every case: after 'head' nothing is committed again.
+      assert.equal(tocStarts(image).length, sessionsBefore + 1);
     });
   }
+
+  it('--verify all re-reads unchanged data: a corrupted byte in an old file fails the commit and keeps the overlay', async () => {
+    const img = sandbox.path('verify-all.iso');
+    const mnt = sandbox.path('mv');
+    const old = Buffer.alloc(30_000);
+    for (let i = 0; i < old.length; i++) old[i] = (i * 31 + 7) & 0xff;
+    await sandbox.mount(img, mnt, ['--create']);
+    fs.writeFileSync(path.join(mnt, 'old.bin'), old);
+    const r1 = await sandbox.unmount(mnt);
+    assert.equal(r1.code, 0, r1.stderr.toString());
+    // One flipped byte in the data of old.bin, which later sessions point at unchanged.
+    const bytes = fs.readFileSync(img);
+    const at = bytes.indexOf(old.subarray(0, 64));
+    assert.ok(at > 0);
+    const fd = fs.openSync(img, 'r+');
+    try {
+      fs.writeSync(fd, Buffer.from([bytes[at + 1000] ^ 0xff]), 0, 1, at + 1000);
+    } finally {
+      fs.closeSync(fd);
+    }
+    await sandbox.mount(img, mnt);
+    fs.writeFileSync(path.join(mnt, 'a.txt'), 'new data only\n');
+    const r2 = await sandbox.unmount(mnt);
+    assert.equal(r2.code, 0, `without --verify all only new data is checked: ${r2.stderr.toString()}`);
+    assert.equal(tocStarts(img).length, 2);
+
+    await sandbox.mount(img, mnt);
+    fs.writeFileSync(path.join(mnt, 'b.txt'), 'staged, then verify all\n');
+    const r3 = await sandbox.unmount(mnt, ['--verify', 'all']);
+    assert.equal(r3.code, 17, `commit-failed exit: ${r3.stdout.toString()}${r3.stderr.toString()}`);
+    assert.match(r3.stdout.toString() + r3.stderr.toString(), /old\.bin/);
+    spawnSync('fusermount', ['-uz', mnt], { timeout: 10_000 });
+    // The overlay is kept: its staging dir still holds b.txt's data and the marker of the unverified session.
+    const kept = stagingDirsWithMarker(sandbox);
+    assert.equal(kept.length, 1);
+    const data = fs.readdirSync(path.join(kept[0], 'data')).map((f) => fs.readFileSync(path.join(kept[0], 'data', f), 'utf8'));
+    assert.ok(data.includes('staged, then verify all\n'));
+  });
 });

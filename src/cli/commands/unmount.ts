@@ -21,6 +21,7 @@ interface UnmountArgs {
   close?: boolean;
   eject?: boolean;
   speed?: number;
+  verify?: 'new' | 'all';
 }
 
 /** What `--close/--eject/--speed` change for a drive burn; undefined when none was given. */
@@ -113,7 +114,9 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
       .option('close', { type: 'boolean', describe: 'drives: finalise the disc after this session (asks; --yes to skip)' })
       .option('eject', { type: 'boolean', describe: 'drives: eject after the burn is verified' })
       .option('speed', { type: 'number', describe: 'drives: write speed in kB/s' })
+      .option('verify', { choices: ['new', 'all'] as const, describe: 'image files: "all" also re-reads unchanged data against the stored checksums' })
       .example('$0 unmount ~/disc', 'commit and unmount')
+      .example('$0 unmount --verify all ~/disc', 'commit, then re-check every file, unchanged ones included')
       .example('$0 unmount --dry-run ~/disc', 'show what would be committed')
       .example('$0 unmount --discard --yes ~/disc', 'throw the staged changes away') as never,
   handler: async (args) => {
@@ -138,6 +141,7 @@ export const unmountCommand: CommandModule<object, UnmountArgs> = {
     try {
       if (args.discard) await conn.request({ op: 'discard' });
       else if (burn) await conn.request(burn);
+      if (!args.discard && args.verify === 'all') await conn.request({ op: 'verify', verify: 'all' });
       const exit = await follow(conn, mnt, args.json === true, sink);
       if (exit !== EXIT.ok) process.exitCode = exit;
     } finally {
