@@ -8,7 +8,7 @@ import { DiscfsError } from '../util/errors';
 import { decodeName, encodeName } from '../util/name-codec';
 import { loadFuse, type Done, type FuseNativeOptions, type FuseOperations, type FuseStat } from './binding';
 import { errnoOf, toErrno, type ErrorLog } from './errno';
-import type { Caller, Filesystem, Stat } from './filesystem';
+import type { Caller, DirEntry, Filesystem, Stat } from './filesystem';
 
 /** 128 KiB: the largest write libfuse 2.9 negotiates (32 pages), taken only with big_writes. */
 export const MAX_WRITE = 131072;
@@ -103,17 +103,31 @@ async function listWithDots(fs: Filesystem, path: string, caller: Caller, log: E
   const names: Buffer[] = [Buffer.from('.'), Buffer.from('..')];
   const stats: Partial<FuseStat>[] = [toFuseStat(self), toFuseStat(parent)];
   for (const e of entries) {
-    let name: Buffer;
-    try {
-      name = encodeName(e.name);
-    } catch (err) {
-      log(`discfs: readdir ${JSON.stringify(path)}: skipping unencodable name ${JSON.stringify(e.name)}: ${(err as Error).message}`);
-      continue;
-    }
+    const name = e.rawName ?? entryName(e, path, log);
+    if (name === undefined) continue;
     names.push(name);
-    stats.push({ ino: e.ino, mode: KIND_BITS[e.kind] });
+    stats.push(entryStat(e));
   }
   return { names, stats };
+}
+
+function entryName(e: DirEntry, path: string, log: ErrorLog): Buffer | undefined {
+  try {
+    return encodeName(e.name);
+  } catch (err) {
+    log(`discfs: readdir ${JSON.stringify(path)}: skipping unencodable name ${JSON.stringify(e.name)}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+const NO_TIME = { sec: 0, nsec: 0 };
+
+/**
+ * The kernel takes only d_ino and the type bits from a readdir entry; explicit times spare the binding a Date.now()
+ * per missing time field when it packs the stat (10,000 entries = 30,000 clock reads).
+ */
+function entryStat(e: DirEntry): Partial<FuseStat> {
+  return { ino: e.ino, mode: KIND_BITS[e.kind], atime: NO_TIME, mtime: NO_TIME, ctime: NO_TIME };
 }
 
 function readOperations(fs: Filesystem, run: Runner, log: ErrorLog): FuseOperations {

@@ -44,6 +44,8 @@ export interface DirEntry {
   name: string;
   ino: bigint;
   kind: NodeKind;
+  /** The name's raw bytes when the filesystem has them: the adapter then skips re-encoding `name`. */
+  rawName?: Buffer;
 }
 
 /** A time to set: a value, the current time (UTIME_NOW) or unchanged (UTIME_OMIT). */

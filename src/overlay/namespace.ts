@@ -116,9 +116,10 @@ export class Namespace {
   async list(dir: Resolved): Promise<MergedChild[]> {
     if (dir.rec.kind !== 'dir') throw new FsError('ENOTDIR');
     const upper = this.store.listEntries(dir.ino);
-    const shadowed = new Set(upper.map((e) => e.name.toString('latin1')));
     const out: MergedChild[] = [];
     if (dir.lower !== undefined && dir.rec.lowerPath !== null) {
+      // Built only here: a directory made in the overlay has no lower entries to shadow.
+      const shadowed = new Set(upper.map((e) => e.name.toString('latin1')));
       for (const ln of await this.lower.list(dir.lower)) {
         if (!shadowed.has(ln.name.toString('latin1'))) out.push({ name: ln.name, ino: ln.id, kind: ln.attrs.kind });
       }

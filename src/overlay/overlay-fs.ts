@@ -53,6 +53,8 @@ const KIND_BY_TYPE: ReadonlyMap<number, NodeKind> = new Map([
 
 /** How long a lazily recorded size/time change may wait for its database write. */
 const LAZY_FLUSH_MS = 1000;
+/** Directories whose merged listing is kept between changes (each up to one entry object per child). */
+const LISTINGS_KEPT = 16;
 
 function later(a: Timespec, b: Timespec): boolean {
   return a.sec > b.sec || (a.sec === b.sec && a.nsec > b.nsec);
@@ -79,6 +81,16 @@ function wallClock(): Timespec {
   return { sec, nsec: Math.min(999_999_999, Math.floor((ms - sec * 1000) * 1e6)) };
 }
 
+/** A listed entry whose string name is decoded only if asked: the FUSE adapter passes the raw bytes on. */
+class ListedEntry implements DirEntry {
+  private decoded: string | undefined;
+  constructor(readonly rawName: Buffer, readonly ino: bigint, readonly kind: NodeKind) {}
+  get name(): string {
+    this.decoded ??= bytesToName(this.rawName);
+    return this.decoded;
+  }
+}
+
 export class OverlayFs implements Filesystem {
   private readonly ns: Namespace;
   private readonly files: DataFiles;
@@ -89,6 +101,9 @@ export class OverlayFs implements Filesystem {
   private readonly openCount = new Map<bigint, number>();
   private nextHandle = 1;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Odd while an exclusive operation runs; every change of it outdates the cached listings. */
+  private generation = 0;
+  private readonly listings = new Map<bigint, { generation: number; entries: DirEntry[] }>();
   private closed = false;
   private storeClosed = false;
   private entryCount = 0;
@@ -197,9 +212,22 @@ export class OverlayFs implements Filesystem {
     return this.stat(await this.ns.resolve(path));
   }
 
+  /** Served from a cached merged listing while nothing changed: `ls` of a big directory merges it once. */
   async readdir(path: string, _caller?: Caller): Promise<DirEntry[]> {
+    const generation = this.generation;
     const dir = await this.ns.resolve(path);
-    return (await this.ns.list(dir)).map((c) => ({ name: bytesToName(c.name), ino: c.ino, kind: c.kind }));
+    const cached = this.listings.get(dir.ino);
+    if (cached !== undefined && cached.generation === generation) return cached.entries.slice();
+    const entries = (await this.ns.list(dir)).map((c) => new ListedEntry(c.name, c.ino, c.kind));
+    // A listing merged while an operation ran (odd) or across one (changed) may be stale: not kept.
+    if (generation % 2 === 0 && this.generation === generation) this.keepListing(dir.ino, generation, entries);
+    return entries.slice();
+  }
+
+  private keepListing(ino: bigint, generation: number, entries: DirEntry[]): void {
+    for (const [key, old] of this.listings) if (old.generation !== generation) this.listings.delete(key);
+    if (this.listings.size >= LISTINGS_KEPT) this.listings.delete(this.listings.keys().next().value as bigint);
+    this.listings.set(ino, { generation, entries });
   }
 
   async readlink(path: string, _caller?: Caller): Promise<string> {
@@ -521,9 +549,14 @@ export class OverlayFs implements Filesystem {
   }
 
   private exclusive<R>(fn: () => Promise<R>): Promise<R> {
-    const run = this.queue.then(() => {
+    const run = this.queue.then(async () => {
       if (this.storeClosed) throw new FsError('ENOTCONN');
-      return fn();
+      this.generation++;
+      try {
+        return await fn();
+      } finally {
+        this.generation++;
+      }
     });
     this.queue = run.catch(() => undefined);
     return run;
