@@ -13,21 +13,13 @@ import type { Caller, DirEntry, Filesystem, Stat } from './filesystem';
 /** 128 KiB: the largest write libfuse 2.9 negotiates (32 pages), taken only with big_writes. */
 export const MAX_WRITE = 131072;
 
-export interface AdapterMountOptions {
+/** The binding's options discfs sets per mount (fsname/subtype shown in mountinfo; caches in seconds), plus: */
+export interface AdapterMountOptions
+  extends Pick<FuseNativeOptions, 'fsname' | 'subtype' | 'allowOther' | 'defaultPermissions' | 'attrTimeout' | 'entryTimeout' | 'debug'> {
   /** Mount read-only (-o ro) and answer EROFS to every write operation. */
   readOnly?: boolean;
-  /** Shown as the mount source in /proc/self/mountinfo; a comma in it is escaped, never an option. */
-  fsname?: string;
-  /** The mount type becomes fuse.<subtype>. */
-  subtype?: string;
-  allowOther?: boolean;
-  defaultPermissions?: boolean;
-  /** Seconds the kernel caches attributes / directory entries (libfuse default 1). */
-  attrTimeout?: number;
-  entryTimeout?: number;
   /** Further -o options, one per element. */
   extraOptions?: string[];
-  debug?: boolean;
   log?: ErrorLog;
 }
 

@@ -203,17 +203,20 @@ export function patternBytes(size: number, seed: number): Buffer {
   return buf;
 }
 
+/** Writes root/rel (making its directories) with a fixed mode. */
+export function writeFileAt(root: string, rel: string, data: string | Buffer, mode = 0o644): void {
+  const p = path.join(root, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, data);
+  fs.chmodSync(p, mode);
+}
+
 /**
  * The tree of an "old session": files, directories, a symlink, two hard-linked names, a FIFO and a 12 MiB file,
  * all with fixed modes and mtimes.
  */
 export function writeLowerTree(root: string): void {
-  const file = (rel: string, data: string | Buffer, mode = 0o644) => {
-    const p = path.join(root, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, data);
-    fs.chmodSync(p, mode);
-  };
+  const file = (rel: string, data: string | Buffer, mode?: number) => writeFileAt(root, rel, data, mode);
   file('old/notes.txt', 'version 1\n');
   file('old/keep.txt', 'keep me\n', 0o600);
   file('old/dir1/x', 'x\n');

@@ -11,19 +11,14 @@ import { run } from '../helpers/exec';
 import { listTree } from '../helpers/listing';
 import { extractedListing } from '../helpers/oracle';
 import {
-  assertSameTree, BIG_FILE_SIZE, MountSandbox, mirrorDiff, patternBytes, pinTimes, sh, stagedDataBytes, writeLowerTree, xorrisoImage,
+  writeFileAt, assertSameTree, BIG_FILE_SIZE, MountSandbox, mirrorDiff, patternBytes, pinTimes, sh, stagedDataBytes, writeLowerTree, xorrisoImage,
 } from '../helpers/mount-cli';
 
 const STEP_TIMEOUT = { timeout: 30_000 };
 
 /** The tree clients copy in: nested dirs, symlinks (relative, absolute, dangling), hard links, odd modes, UTF-8. */
 function writeClientSource(root: string): void {
-  const file = (rel: string, data: string, mode = 0o644) => {
-    const p = path.join(root, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, data);
-    fs.chmodSync(p, mode);
-  };
+  const file = (rel: string, data: string, mode?: number) => writeFileAt(root, rel, data, mode);
   file('a.txt', 'alpha\n');
   file('bin/tool', '#!/bin/sh\necho tool\n', 0o755);
   file('secret', 'mine\n', 0o600);
